@@ -1,0 +1,3 @@
+from bru_conformance.cli import main
+
+main()

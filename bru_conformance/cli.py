@@ -1,0 +1,123 @@
+"""The `bru-conformance` command line.
+
+Exit codes of `run`: 0 conformant (warnings allowed), 1 non-conformant, 2 usage or configuration
+error, 3 harness or adapter error (including a run that executed no scenario).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from bru_conformance import __version__
+
+EXIT_CONFORMANT, EXIT_NONCONFORMANT, EXIT_USAGE, EXIT_HARNESS = 0, 1, 2, 3
+
+
+@click.group()
+@click.version_option(__version__, prog_name="bru-conformance")
+def main() -> None:
+    """Conformance suite for PhotoKit's Background Resource Upload protocol."""
+
+
+@main.command()
+@click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
+              show_default=True, help="where results.json and the reports go")
+@click.option("--profile", "profiles", multiple=True, help="API profile to run (repeatable; default: every profile)")
+@click.option("--role", type=click.Choice(["system", "app", "all"]), default="all", show_default=True)
+@click.option("--assume", multiple=True, metavar="AMB-nn=READING", help="select an assumption reading (repeatable)")
+@click.option("--adapter", default=None, metavar="MODULE:FACTORY", help="in-process implementation under test")
+@click.option("--field", "include_field", is_flag=True, help="also run @field observations (never MUST)")
+@click.option("--quiet", is_flag=True, help="less output, for logs")
+@click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
+def run(report_dir: Path, profiles: tuple[str, ...], role: str, assume: tuple[str, ...], adapter: str | None,
+        include_field: bool, quiet: bool, pytest_args: tuple[str, ...]) -> None:
+    """Run the conformance suite (default: against the bundled reference, every profile)."""
+    from bru_conformance.assumptions import Assumptions
+    from bru_conformance.profiles import get_profile
+    from bru_conformance.runner import RunOptions
+    from bru_conformance.runner import run as run_suite
+
+    try:
+        for name in profiles:
+            get_profile(name)
+        Assumptions.parse(list(assume))
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    outcome = run_suite(RunOptions(report_dir=report_dir, profiles=list(profiles), role=role, assume=list(assume),
+                                   adapter=adapter, include_field=include_field, quiet=quiet, extra=list(pytest_args)))
+    if outcome.exit_code in (2, 3, 4) or not outcome.results_path.exists():
+        click.echo(f"harness error: pytest exited {outcome.exit_code}; no valid results written", err=True)
+        sys.exit(EXIT_USAGE if outcome.exit_code == 4 else EXIT_HARNESS)
+    document = json.loads(outcome.results_path.read_text(encoding="utf-8"))
+    totals = document["totals"]
+    click.echo(f"verdict: {document['verdict']}  rules: {totals['rules']}  scenarios: {totals['scenarios']}")
+    click.echo(f"results: {outcome.results_path}")
+    click.echo(f"wall {outcome.seconds:.2f} s for {totals['executed']} scenario runs")
+    if totals["executed"] == 0:
+        click.echo("no scenario was executed: nothing was checked", err=True)
+        sys.exit(EXIT_HARNESS)
+    sys.exit(EXIT_NONCONFORMANT if document["verdict"] == "non-conformant" else EXIT_CONFORMANT)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="print the catalogue as JSON (schemas/catalogue.schema.json)")
+def rules(as_json: bool) -> None:
+    """Print the rule catalogue extracted from the feature files."""
+    from bru_conformance.catalogue import load
+    from bru_conformance.schemas import validate
+
+    catalogue = load()
+    if as_json:
+        document = {"suite_version": __version__, "rules": [r.to_json() for r in catalogue.rules],
+                    "problems": catalogue.problems}
+        validate("catalogue", document)
+        click.echo(json.dumps(document, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"bru-conformance {__version__}: {len(catalogue.rules)} rules")
+    for column in ("ID", "level", "role", "profiles", "scen.", "title / untestable reason", "source"):
+        table.add_column(column, overflow="fold")
+    for rule in catalogue.rules:
+        profiles = [p.name for p in rule.tags.profiles()]
+        table.add_row(rule.id, rule.level, ",".join(rule.roles),
+                      f"{profiles[0]}..{profiles[-1]}" if len(profiles) > 1 else ",".join(profiles),
+                      str(len(rule.scenarios)),
+                      rule.title + (f"\n[untestable] {rule.untestable_reason}" if rule.tags.untestable else ""),
+                      "\n".join(s["url"] for s in rule.to_json()["sources"]))
+    Console(width=200).print(table)
+    for problem in catalogue.problems:
+        click.echo(f"problem: {problem}", err=True)
+
+
+@main.command()
+def steps() -> None:
+    """Print the step vocabulary: pattern, docstring, where it is defined."""
+    from bru_conformance.vocabulary import step_definitions
+
+    for step in step_definitions():
+        click.echo(f"{step.kind:<5} {step.pattern}")
+        if step.doc:
+            click.echo(f"      {step.doc}")
+        click.echo(f"      ({step.where})")
+
+
+@main.command()
+@click.option("--assets", default=100_000, show_default=True, help="library size")
+@click.option("--job-limit", default=50, show_default=True)
+@click.option("--profile", default="ios-27.0", show_default=True)
+def bench(assets: int, job_limit: int, profile: str) -> None:
+    """Initial backup of an N-asset library by the reference APP on the reference SYSTEM (virtual time)."""
+    from bru_conformance.bench import initial_backup
+
+    for line in initial_backup(assets, job_limit, profile):
+        click.echo(line)
+
+
+if __name__ == "__main__":
+    main()

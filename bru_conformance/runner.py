@@ -1,0 +1,58 @@
+"""Running the conformance suite: pytest on the bundled entry module, isolated from the caller's config.
+
+The run uses the suite's own `pytest.ini` (so a project's pytest configuration never leaks in), loads
+the plugin explicitly, and works the same from a source checkout or an installed wheel, from any
+working directory.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from bru_conformance.resources import suite_dir
+
+
+@dataclass
+class RunOptions:
+    report_dir: Path = Path("reports")
+    profiles: list[str] = field(default_factory=list)
+    role: str = "all"
+    assume: list[str] = field(default_factory=list)
+    adapter: str | None = None
+    include_field: bool = False
+    quiet: bool = False
+    extra: list[str] = field(default_factory=list)
+
+
+def pytest_args(options: RunOptions) -> list[str]:
+    suite = suite_dir()
+    args = [str(suite / "test_conformance.py"), "-c", str(suite / "pytest.ini"), "--rootdir", str(suite),
+            "-p", "bru_conformance.plugin", "-p", "no:cacheprovider",
+            "--bru-report-dir", str(options.report_dir.resolve()), "--bru-role", options.role]
+    for profile in options.profiles:
+        args += ["--bru-profile", profile]
+    for item in options.assume:
+        args += ["--bru-assume", item]
+    if options.adapter:
+        args += ["--bru-adapter", options.adapter]
+    if options.include_field:
+        args.append("--bru-field")
+    args += ["-q", "--no-header", "-rN"] if options.quiet else ["-q", "-rf"]
+    return args + options.extra
+
+
+@dataclass
+class RunOutcome:
+    exit_code: int
+    seconds: float
+    results_path: Path
+
+
+def run(options: RunOptions) -> RunOutcome:
+    started = time.perf_counter()
+    code = pytest.main(pytest_args(options))
+    return RunOutcome(int(code), time.perf_counter() - started, options.report_dir / "results.json")

@@ -1,0 +1,69 @@
+"""Source keys used in `@src:` tags, resolved to the Apple (or SDK header) page they cite.
+
+Keys and URLs follow rules-digest.md §1; the catalogue resolves every Rule's keys through this table and
+a project test fails on a key that is not here.
+"""
+
+from __future__ import annotations
+
+_DOC = "https://developer.apple.com/documentation/photos/"
+_SDK_26_1 = "https://github.com/alexey-lysiuk/macos-sdk (MacOSX26.1.sdk Photos.framework headers)"
+
+SOURCES: dict[str, str] = {
+    "ART": "https://developer.apple.com/documentation/photokit/uploading-asset-resources-in-the-background",
+    "D-EXT": _DOC + "phbackgroundresourceuploadextension",
+    "D-EXT-P": _DOC + "phbackgroundresourceuploadextension/process()",
+    "D-EXT-T": _DOC + "phbackgroundresourceuploadextension/notifytermination()",
+    "D-JEXT": _DOC + "phbackgroundresourceuploadjobextension",
+    "D-JEXT-P": _DOC + "phbackgroundresourceuploadjobextension/processjobs()",
+    "D-JEXT-T": _DOC + "phbackgroundresourceuploadjobextension/willterminate()",
+    "D-RES": _DOC + "phbackgroundresourceuploadprocessingresult",
+    "D-JOB": _DOC + "phassetresourceuploadjob",
+    "D-FETCH": _DOC + "phassetresourceuploadjob/fetchjobs(action:options:)",
+    "D-ACT": _DOC + "phassetresourceuploadjob/action",
+    "D-STATE": _DOC + "phassetresourceuploadjob/state-swift.enum",
+    "D-TYPE": _DOC + "phassetresourceuploadjob/type-swift.property",
+    "D-DEST": _DOC + "phassetresourceuploadjob/destination",
+    "D-RSRC": _DOC + "phassetresourceuploadjob/resource",
+    "D-CR": _DOC + "phassetresourceuploadjobchangerequest",
+    "D-CR-RETRY": _DOC + "phassetresourceuploadjobchangerequest/retry(destination:)",
+    "D-CR-CANCEL": _DOC + "phassetresourceuploadjobchangerequest/cancel()",
+    "D-CR-INIT": _DOC + "phassetresourceuploadjobchangerequest/init(for:)",
+    "D-CR-NEW": _DOC + "phassetresourceuploadjobchangerequest/creationrequestforjob(destination:resource:)",
+    "D-CR-DL": _DOC + "phassetresourceuploadjobchangerequest/creationrequestfordownloadjob(resource:)",
+    "D-CR-OLD": _DOC + "phassetresourceuploadjobchangerequest/createjob(destination:resource:)",
+    "D-CR-PH": _DOC + "phassetresourceuploadjobchangerequest/placeholderforcreatedassetresourceuploadjob",
+    "D-LIB-EN": _DOC + "phphotolibrary/uploadjobextensionenabled",
+    "D-LIB-SET": _DOC + "phphotolibrary/setuploadjobextensionenabled(_:)",
+    "D-LIB-EN27": _DOC + "phphotolibrary/enableuploadjobextension(with:)",
+    "D-LIB-DIS27": _DOC + "phphotolibrary/disableuploadjobextension()",
+    "D-LIB-OPT": _DOC + "phphotolibrary/uploadjobextensionoptions",
+    "D-LIB-SETOPT": _DOC + "phphotolibrary/setuploadjobextensionoptions(_:)",
+    "D-OPT": _DOC + "phassetresourceuploadjoboptions",
+    "D-AR": _DOC + "phassetresource/assetresource(foruploadjob:)",
+    "D-ERR": _DOC + "phphotoserror-swift.struct/code/limitexceeded",
+    "D-AUTH": _DOC + "phauthorizationstatus",
+    "D-PRIV": "https://developer.apple.com/documentation/photokit/delivering-an-enhanced-privacy-experience-in-your-photos-app",
+    "H26.1-J": _SDK_26_1 + " PHAssetResourceUploadJob.h",
+    "H26.1-CR": _SDK_26_1 + " PHAssetResourceUploadJobChangeRequest.h",
+    "H26.1-T": _SDK_26_1 + " PhotosTypes.h",
+    "H26.1-L": _SDK_26_1 + " PHPhotoLibrary.h",
+    "H26.2": "https://github.com/luorixiangyang/iOS-SDKs (iPhoneOS26.2.sdk PHAssetResourceUploadJob.h)",
+    "H27-J": "iOS 27 SDK, Photos.framework PHAssetResourceUploadJob.h",
+    "H27-CR": "iOS 27 SDK, Photos.framework PHAssetResourceUploadJobChangeRequest.h",
+    "H27-T": "iOS 27 SDK, Photos.framework PhotosTypes.h",
+    "H27-L": "iOS 27 SDK, Photos.framework PHPhotoLibrary.h",
+    "H27-O": "iOS 27 SDK, Photos.framework PHAssetResourceUploadJobOptions.h",
+    "H27-AR": "iOS 27 SDK, Photos.framework PHAssetResource.h",
+    "HERR": "https://github.com/phracker/MacOSX-SDKs (MacOSX12.3.sdk PHError.h)",
+    "DOTNET-26.5": "https://github.com/dotnet/macios/wiki/Photos-tvOS-xcode26.5-b1",
+    "NEWS": "https://www.neowin.net/amp/apple-quietly-opens-up-background-photo-backups-to-third-party-apps-with-ios-261/",
+    "FORUM-818566": "https://developer.apple.com/forums/thread/818566",
+}
+
+
+def resolve(key: str) -> str:
+    try:
+        return SOURCES[key]
+    except KeyError:
+        raise KeyError(f"unknown source key {key!r}; known: {', '.join(SOURCES)}") from None

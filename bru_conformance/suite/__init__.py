@@ -1,0 +1,1 @@
+"""The pytest entry point of a conformance run (bound to every bundled feature file)."""

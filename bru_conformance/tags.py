@@ -1,0 +1,109 @@
+"""The tag vocabulary of the feature files, parsed in one place for the catalogue and the runner.
+
+| tag | meaning |
+|---|---|
+| `@must` `@should` `@may` `@info` | the rule's level (exactly one per Rule) |
+| `@system` `@app` | the role a scenario checks (on the Rule, or on a scenario of a two-sided Rule) |
+| `@since:26.4` `@until:26.5` | first and last OS version (any platform) where it applies; default all |
+| `@platform:ios` `@platform:macos` | only on that platform |
+| `@src:KEY` | an Apple source key (bru_conformance.sources) |
+| `@untestable` | cannot be checked in software; the Rule's description says why |
+| `@field` | a field observation (field-notes.md): opt-in with `--field`, never MUST |
+| `@assume:AMB-nn=reading` | runs only when that assumption reading is in force |
+| `@implementation-defined` | checks an assumption's reading of undocumented behaviour (AMB-09) |
+
+Anything else is an error: a typo in a tag must not silently change what runs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from bru_conformance.assumptions import SWITCHES
+from bru_conformance.profiles import PROFILES, Profile
+from bru_conformance.sources import SOURCES
+
+LEVELS = ("must", "should", "may", "info")
+ROLES = ("system", "app")
+PLATFORMS = ("ios", "macos")
+_VERSION = re.compile(r"^\d{2}\.\d$")
+
+
+class TagError(ValueError):
+    """A tag outside the vocabulary above."""
+
+
+@dataclass
+class TagSet:
+    """What a set of tags says, merged from Feature, Rule and Scenario."""
+
+    levels: set[str] = field(default_factory=set)
+    roles: set[str] = field(default_factory=set)
+    since: str | None = None
+    until: str | None = None
+    platforms: set[str] = field(default_factory=set)
+    sources: list[str] = field(default_factory=list)
+    untestable: bool = False
+    field_note: bool = False
+    assumptions: dict[str, str] = field(default_factory=dict)
+    implementation_defined: bool = False
+
+    def profiles(self) -> list[Profile]:
+        lo = tuple(int(x) for x in self.since.split(".")) if self.since else (0, 0)
+        hi = tuple(int(x) for x in self.until.split(".")) if self.until else (99, 9)
+        return [p for p in PROFILES.values()
+                if lo <= p.version <= hi and (not self.platforms or p.platform in self.platforms)]
+
+    def assumptions_hold(self, selected: dict[str, str] | object) -> bool:
+        return all(selected[k] == v for k, v in self.assumptions.items())  # type: ignore[index]
+
+
+def parse_tag(tag: str, into: TagSet) -> None:
+    """Add one tag (without `@`) to `into`, or raise `TagError`."""
+    name, _, value = tag.partition(":")
+    if not value:
+        if tag in LEVELS:
+            into.levels.add(tag)
+        elif tag in ROLES:
+            into.roles.add(tag)
+        elif tag == "untestable":
+            into.untestable = True
+        elif tag == "field":
+            into.field_note = True
+        elif tag == "implementation-defined":
+            into.implementation_defined = True
+        else:
+            raise TagError(f"unknown tag @{tag}")
+        return
+    if name in ("since", "until"):
+        if not _VERSION.match(value):
+            raise TagError(f"@{tag}: versions look like 26.4")
+        # The narrowest bound wins when Rule and Scenario both give one.
+        if name == "since":
+            into.since = max(filter(None, (into.since, value)), key=lambda v: tuple(map(int, v.split("."))))
+        else:
+            into.until = min(filter(None, (into.until, value)), key=lambda v: tuple(map(int, v.split("."))))
+    elif name == "platform":
+        if value not in PLATFORMS:
+            raise TagError(f"@{tag}: platform is one of {PLATFORMS}")
+        into.platforms.add(value)
+    elif name == "src":
+        if value not in SOURCES:
+            raise TagError(f"@{tag}: unknown source key")
+        into.sources.append(value)
+    elif name == "assume":
+        amb, _, reading = value.partition("=")
+        if amb not in SWITCHES or reading not in SWITCHES[amb].choices:
+            raise TagError(f"@{tag}: not an assumption reading (see bru_conformance.assumptions)")
+        into.assumptions[amb] = reading
+    else:
+        raise TagError(f"unknown tag @{tag}")
+
+
+def parse_tags(tags: Iterable[str]) -> TagSet:
+    out = TagSet()
+    for tag in sorted(t.lstrip("@") for t in tags):
+        parse_tag(tag, out)
+    return out

@@ -1,0 +1,124 @@
+"""One scenario's world: the SYSTEM under test (or the reference), the APP, the trace and the names
+scenarios give to jobs and resources.
+
+Steps reach implementations only through `world.library` (the traced `PhotoLibrary` contract: steps of
+@system scenarios play the app through it), `world.env` (the `Environment` contract) and `world.app`
+(the traced `BackupApp`). Nothing here imports reference internals except the default factories.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from bru_conformance.assumptions import Assumptions
+from bru_conformance.contracts import AppAccount, Environment, Implementation, PhotoLibrary
+from bru_conformance.profiles import Profile
+from bru_conformance.protocol import Asset, AssetResource, BruError, ProcessingResult, ResourceKind
+from bru_conformance.trace import Trace, TracedApp, TracingLibrary
+
+
+class HarnessExtension:
+    """The extension the harness plays in @system scenarios: touches nothing, answers `.completed`."""
+
+    def process(self) -> ProcessingResult:
+        return ProcessingResult.COMPLETED
+
+    def notify_termination(self) -> None:
+        pass
+
+    async def process_jobs(self) -> ProcessingResult:
+        return ProcessingResult.COMPLETED
+
+    async def will_terminate(self) -> None:
+        pass
+
+
+class HarnessApp:
+    """The APP role as the harness plays it when a SYSTEM is under test: the steps act for it."""
+
+    def turn_on_backup(self) -> bool:
+        raise BruError("@system scenarios drive the library directly; 'the user turns on backup' is an @app step")
+
+    def sign_out(self) -> None:
+        raise BruError("@system scenarios drive the library directly; 'the user signs out' is an @app step")
+
+    def make_extension(self) -> HarnessExtension:
+        return HarnessExtension()
+
+    def uploaded_resources(self) -> dict[str, str]:
+        return {}
+
+    def failed_resources(self) -> set[str]:
+        return set()
+
+
+def reference_implementation() -> Implementation:
+    from reference_impl import implementation
+
+    return implementation()
+
+
+class World:
+    """Everything one scenario run touches; created fresh per scenario and profile."""
+
+    def __init__(self, profile: Profile, assumptions: Assumptions, implementation: Implementation | None = None,
+                 role: str = "app") -> None:
+        reference = reference_implementation()
+        impl = implementation or reference
+        self.profile = profile
+        self.assumptions = assumptions
+        system_factory = impl.system or reference.system
+        self._app_factory = impl.app or reference.app
+        assert system_factory is not None and self._app_factory is not None
+        self.sut = system_factory(profile, assumptions)
+        self.env: Environment = self.sut.environment
+        self.trace = Trace(self.env.now)
+        self.library: PhotoLibrary = TracingLibrary(self.sut.library, self.trace)  # type: ignore[assignment]
+        self.token = "token-1"
+        self.account = AppAccount(token=lambda: self.token)
+        self.role = role
+        self.jobs: dict[str, str] = {}                 # scenario alias -> job local identifier
+        self.resources: dict[str, AssetResource] = {}  # scenario alias -> resource
+        self.error: BaseException | None = None        # what the last "When" raised, if anything
+        self.value: Any = None                         # what the last "When" returned
+        self.env.install_app()
+        # @app scenarios test the APP; @system scenarios play it with a passive harness extension.
+        inner = self._app_factory(self.library, self.profile, self.account) if role == "app" else HarnessApp()
+        self.app = TracedApp(inner, self.trace)
+        self.env.attach_app(self.app)
+
+    # ---------------------------------------------------------------------------- naming
+    def add_photos(self, names: list[str], kind: ResourceKind = ResourceKind.PHOTO, icloud_only: bool = False) -> list[Asset]:
+        assets = []
+        for name in names:
+            resource = AssetResource(resource_id=f"{name}.res", asset_id=name, kind=kind, filename=f"{name}.HEIC",
+                                     icloud_only=icloud_only)
+            self.resources[name] = resource
+            assets.append(Asset(name, (resource,)))
+        self.env.add_assets(assets)
+        return assets
+
+    def resource(self, alias: str) -> AssetResource:
+        if alias not in self.resources:
+            self.add_photos([alias])
+        return self.resources[alias]
+
+    def job(self, alias: str) -> str:
+        try:
+            return self.jobs[alias]
+        except KeyError:
+            raise BruError(f"the scenario never created a job called {alias!r}") from None
+
+    def alias_of(self, local_identifier: str) -> str:
+        return next((a for a, j in self.jobs.items() if j == local_identifier), local_identifier)
+
+    # ---------------------------------------------------------------------------- acting
+    def attempt(self, action: Callable[[], Any]) -> Any:
+        """Run a `When` action, keeping its error for the `Then` steps instead of failing the step."""
+        self.error, self.value = None, None
+        try:
+            self.value = action()
+        except BruError as exc:
+            self.error = exc
+        return self.value

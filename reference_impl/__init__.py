@@ -1,0 +1,46 @@
+"""The bundled reference implementation of the SYSTEM and APP roles (sans-IO, virtual time).
+
+`create_system` and `create_app` are the factories the harness uses when no adapter replaces a role;
+a team's adapter provides factories of the same shape (bru_conformance.contracts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bru_conformance.assumptions import Assumptions
+from bru_conformance.contracts import Implementation
+from bru_conformance.profiles import Profile
+from reference_impl.app import ReferenceApp, create_app
+from reference_impl.scheduler import Timings
+from reference_impl.system import ReferenceSystem
+
+__all__ = ["ReferenceApp", "ReferenceSystem", "Timings", "create_app", "create_system", "implementation"]
+VERSION = "0.1.0"
+
+
+@dataclass
+class ReferenceSystemUnderTest:
+    """The reference SYSTEM as a `SystemUnderTest`: one object serves both contracts."""
+
+    system: ReferenceSystem
+
+    @property
+    def library(self) -> ReferenceSystem:
+        return self.system
+
+    @property
+    def environment(self) -> ReferenceSystem:
+        return self.system
+
+
+def create_system(profile: Profile, assumptions: Assumptions) -> ReferenceSystemUnderTest:
+    return ReferenceSystemUnderTest(ReferenceSystem(profile, assumptions))
+
+
+def implementation() -> Implementation:
+    """The reference as an adapter would describe itself."""
+    from bru_conformance.profiles import PROFILES
+
+    return Implementation(name="bru-conformance reference", version=VERSION, system=create_system,
+                          app=create_app, profiles=tuple(PROFILES))

@@ -1,0 +1,322 @@
+"""The reference APP: a well-behaved photo-backup app following Apple's documented flow.
+
+Host app: asks for read-write access and enables only with full access (CON-02), verifies the enable
+(ACT-13), disables on sign-out (ACT-16).
+
+Extension, one processing call (PRO-09): reconcile what an interrupted process left behind, retry
+transient failures once with a freshly built destination and acknowledge permanent ones (RET-07),
+record outcomes in the app's own ledger *before* acknowledging (ACK-05, ACK-06), re-queue an asset
+whose retried job failed again (bounded attempts, then surfaced as failed), pick up new assets through
+persistent change tokens (CRE-11), create jobs up to the free capacity (CRE-12), and return the result
+the article prescribes (PRO-04..12). A termination flag is checked between steps (TER-03, TER-08).
+
+Only the `AppStore` survives a kill: it stands for the App Group storage shared by app and extension.
+Every write to it happens before the PhotoKit call it protects, so an interruption at any call leaves a
+state the next call can reconcile (TER-07).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from bru_conformance.contracts import AppAccount, PhotoLibrary, perform_changes
+from bru_conformance.profiles import Profile
+from bru_conformance.protocol import (
+    Action,
+    AssetResource,
+    AuthorizationStatus,
+    JobState,
+    JobType,
+    PhotoKitError,
+    PhotoKitErrorCode,
+    ProcessingResult,
+    Request,
+    UploadJob,
+    URLErrorCode,
+)
+
+_JOB = "PHAssetResourceUploadJob."
+
+
+@dataclass
+class AppStore:
+    """The app's persistent bookkeeping (App Group container): survives extension kills."""
+
+    token: int | None = None
+    pending: OrderedDict[str, AssetResource] = field(default_factory=OrderedDict)
+    in_flight: dict[str, str | None] = field(default_factory=dict)  # resource id -> job id (None: 26.1, unknown)
+    creating: dict[str, str | None] = field(default_factory=dict)   # written before a creation commit
+    uploaded: dict[str, str] = field(default_factory=dict)          # resource id -> server confirmation
+    attempts: dict[str, int] = field(default_factory=dict)          # resource id -> failed jobs so far
+    failed: set[str] = field(default_factory=set)
+    resources: dict[str, AssetResource] = field(default_factory=dict)
+
+
+class ReferenceExtension:
+    """One extension process. Holds only the termination flag; all state lives in the store."""
+
+    def __init__(self, app: ReferenceApp) -> None:
+        self.app = app
+        self.terminating = False
+
+    # 26.1 protocol
+    def process(self) -> ProcessingResult:
+        return self.app.run_pass(self)
+
+    def notify_termination(self) -> None:
+        self.terminating = True
+
+    # 27 protocol
+    async def process_jobs(self) -> ProcessingResult:
+        return self.app.run_pass(self)
+
+    async def will_terminate(self) -> None:
+        self.terminating = True
+
+
+class ReferenceApp:
+    """Host app plus extension logic; `library` is the SYSTEM it talks to (through the harness's trace)."""
+
+    def __init__(self, library: PhotoLibrary, profile: Profile, account: AppAccount | None = None) -> None:
+        self.library = library
+        self.profile = profile
+        self.account = account or AppAccount()
+        self.store = AppStore()
+
+    # ------------------------------------------------------------------------------- host app
+    def turn_on_backup(self) -> bool:
+        if self.library.request_authorization() is not AuthorizationStatus.AUTHORIZED:
+            return False  # CON-02: anything but full access means "do not enable"
+        try:
+            if self.profile.has("enableUploadJobExtension"):
+                self.library.enable_upload_job_extension(None)
+            else:
+                self.library.set_upload_job_extension_enabled(True)
+        except PhotoKitError:
+            return False
+        return self.library.upload_job_extension_enabled()
+
+    def sign_out(self) -> None:
+        if self.profile.has("disableUploadJobExtension"):
+            self.library.disable_upload_job_extension()
+        else:
+            self.library.set_upload_job_extension_enabled(False)
+        self.store = AppStore()  # the account's bookkeeping goes with the account
+
+    def make_extension(self) -> ReferenceExtension:
+        return ReferenceExtension(self)
+
+    def uploaded_resources(self) -> dict[str, str]:
+        return dict(self.store.uploaded)
+
+    def failed_resources(self) -> set[str]:
+        return set(self.store.failed)
+
+    # ------------------------------------------------------------------------------- helpers
+    def destination(self) -> Request:
+        """A freshly built destination: current credentials every time (RET-02, field scenario 4)."""
+        return Request.make(self.account.upload_url, "POST", {"Authorization": f"Bearer {self.account.token()}"})
+
+    def _has(self, api: str) -> bool:
+        return self.profile.has(api)
+
+    def _resource_of(self, job: UploadJob) -> AssetResource | None:
+        for rid, jid in self.store.in_flight.items():
+            if jid == job.local_identifier:
+                return self.store.resources.get(rid)
+        if self._has("assetResourceForUploadJob"):
+            return self.library.asset_resource_for_upload_job(job.local_identifier)
+        return job.resource if self._has(_JOB + "resource") else None
+
+    def _server_confirmation(self, job: UploadJob) -> str | None:
+        """Proof from the server that it kept the bytes: its id header (26.4+), else the succeeded state."""
+        if not self._has(_JOB + "responseHeaderFields"):
+            return "confirmed" if job.state is JobState.SUCCEEDED else None
+        headers = job.response_header_fields or {}
+        return headers.get(self.account.server_id_header.lower())
+
+    def _queue(self, resource: AssetResource) -> None:
+        rid = resource.resource_id
+        if rid in self.store.uploaded or rid in self.store.in_flight or rid in self.store.failed:
+            return
+        self.store.resources[rid] = resource
+        self.store.pending[rid] = resource
+
+    # ------------------------------------------------------------------------------- one pass
+    def run_pass(self, ext: ReferenceExtension) -> ProcessingResult:
+        try:
+            self._reconcile()
+            if ext.terminating:
+                return ProcessingResult.PROCESSING
+            self._retry_failed()
+            if ext.terminating:
+                return ProcessingResult.PROCESSING  # TER-08
+            self._acknowledge_finished()
+            if ext.terminating:
+                return ProcessingResult.PROCESSING
+            if self.library.authorization_status() is AuthorizationStatus.AUTHORIZED:
+                self._sync_library()
+                self._create_jobs(ext)
+        except PhotoKitError as err:
+            if err.code is PhotoKitErrorCode.LIMIT_EXCEEDED:
+                return ProcessingResult.PROCESSING  # PRO-10
+            if err.code is PhotoKitErrorCode.PERSISTENT_CHANGE_TOKEN_EXPIRED:
+                self.store.token = None  # PRO-11: discard the token, re-sync next time
+                return ProcessingResult.PROCESSING
+            return ProcessingResult.FAILURE  # PRO-12
+        if ext.terminating:
+            return ProcessingResult.PROCESSING
+        work_left = bool(self.store.in_flight or self.store.creating or
+                         (self.store.pending and self.library.authorization_status() is AuthorizationStatus.AUTHORIZED))
+        # PRO-04 (MUST) over PRO-08 (SHOULD): unacknowledged jobs are pending work even when this call
+        # made no progress, so `.completed` is returned only when nothing is left at all.
+        return ProcessingResult.PROCESSING if work_left else ProcessingResult.COMPLETED
+
+    def _reconcile(self) -> None:
+        """Creations a kill interrupted: keep the ones PhotoKit knows, re-queue the rest."""
+        if not self.store.creating:
+            return
+        live: set[str] = {j.local_identifier for a in self._fetch_actions() for j in self.library.fetch_jobs(a)}
+        for rid, jid in list(self.store.creating.items()):
+            del self.store.creating[rid]
+            if jid is not None and jid in live:
+                self.store.in_flight[rid] = jid
+            else:
+                self.store.pending[rid] = self.store.resources[rid]
+                self.store.pending.move_to_end(rid, last=False)
+
+    def _fetch_actions(self) -> list[Action]:
+        actions = [Action.ACKNOWLEDGE, Action.RETRY]
+        return actions + [Action.PROCESS] if self._has("Action.process") else actions
+
+    def _retry_failed(self) -> bool:
+        """RET-06/07: retry transient failures once with a fresh destination; acknowledge the rest."""
+        did = False
+        for job in self.library.fetch_jobs(Action.RETRY):
+            error = job.error if self._has(_JOB + "error") else None
+            confirmed = self._server_confirmation(job) if self._has(_JOB + "responseHeaderFields") else None
+            if confirmed or (error is not None and error.is_permanent):
+                resource = self._resource_of(job)
+                if resource is not None:
+                    self._record(resource, confirmed, job)
+                did |= self._change(job, lambda cr: cr.acknowledge(), resource)
+            else:
+                fresh = self.destination()
+                did |= self._change(job, lambda cr: cr.retry(fresh), None)  # noqa: B023 - called at once
+        return did
+
+    def _acknowledge_finished(self) -> bool:
+        """ACK-05/06/08: record each outcome in the ledger, then acknowledge, in one change block."""
+        jobs = self.library.fetch_jobs(Action.ACKNOWLEDGE)
+        retryable = {j.local_identifier for j in self.library.fetch_jobs(Action.RETRY)}
+        done: list[tuple[UploadJob, AssetResource | None]] = []
+        for job in jobs:
+            if job.local_identifier in retryable:
+                continue  # AMB-04: handled by the retry pass, never twice
+            resource = self._resource_of(job)
+            is_download = self._has(_JOB + "type") and job.type is JobType.DOWNLOAD_ONLY  # ACK-07
+            if resource is not None and not is_download:
+                self._record(resource, self._server_confirmation(job), job)
+            done.append((job, resource))
+        if not done:
+            return False
+
+        def block() -> None:
+            for job, _ in done:
+                request = self.library.change_request_for(job.local_identifier)
+                if request is not None:  # STA-13: the failable initialiser
+                    request.acknowledge()
+
+        perform_changes(self.library, block)
+        for _, resource in done:
+            if resource is not None:
+                self.store.in_flight.pop(resource.resource_id, None)
+        return True
+
+    def _record(self, resource: AssetResource, confirmation: str | None, job: UploadJob) -> None:
+        """The ledger: uploaded only on server confirmation; otherwise count an attempt and re-queue."""
+        rid = resource.resource_id
+        if confirmation:
+            self.store.uploaded[rid] = confirmation
+            return
+        self.store.attempts[rid] = self.store.attempts.get(rid, 0) + 1
+        error = job.error if self._has(_JOB + "error") else None
+        rejected = error is not None and error.code is URLErrorCode.BAD_SERVER_RESPONSE
+        if rejected or self.store.attempts[rid] >= self.account.max_attempts:
+            self.store.failed.add(rid)  # surfaced to the user
+        elif rid in self.store.resources and rid not in self.store.uploaded:
+            self.store.pending[rid] = self.store.resources[rid]
+
+    def _change(self, job: UploadJob, mutate, resource: AssetResource | None) -> bool:  # type: ignore[no-untyped-def]
+        def block() -> bool:
+            request = self.library.change_request_for(job.local_identifier)
+            if request is None:
+                return False
+            mutate(request)
+            return True
+
+        did = bool(perform_changes(self.library, block))
+        if did and resource is not None:
+            self.store.in_flight.pop(resource.resource_id, None)
+        return did
+
+    def _sync_library(self) -> None:
+        """CRE-11: first run enumerates the library; later runs read persistent changes since the token."""
+        if self.store.token is None:
+            token = self.library.current_change_token()
+            for asset in self.library.fetch_assets():
+                for resource in asset.resources:
+                    self._queue(resource)
+            self.store.token = token
+            return
+        changes = self.library.fetch_persistent_changes(self.store.token)
+        if changes.inserted or changes.updated:
+            wanted = set(changes.inserted) | set(changes.updated)
+            for asset in self.library.fetch_assets():
+                if asset.asset_id in wanted:
+                    for resource in asset.resources:
+                        self._queue(resource)
+        for asset_id in changes.deleted:
+            for rid in [r for r, res in self.store.pending.items() if res.asset_id == asset_id]:
+                del self.store.pending[rid]
+        self.store.token = changes.token
+
+    def _create_jobs(self, ext: ReferenceExtension) -> bool:
+        """CRE-12: fill free capacity (read jobLimit at run time, LIM-05) in one change block."""
+        if not self.store.pending:
+            return False
+        free = self.library.job_limit() - len(self.store.in_flight) - len(self.store.creating)
+        batch = [self.store.pending.popitem(last=False)[1] for _ in range(min(free, len(self.store.pending)))]
+        if not batch or ext.terminating:
+            for r in reversed(batch):
+                self.store.pending[r.resource_id] = r
+                self.store.pending.move_to_end(r.resource_id, last=False)
+            return False
+        use_request = self._has("creationRequestForJob")
+
+        def block() -> None:
+            for resource in batch:
+                if use_request:
+                    request = self.library.creation_request_for_job(self.destination(), resource)
+                    self.store.creating[resource.resource_id] = request.placeholder
+                else:
+                    self.library.create_job(self.destination(), resource)
+                    self.store.creating[resource.resource_id] = None
+
+        try:
+            perform_changes(self.library, block)
+        except PhotoKitError:
+            for r in reversed(batch):
+                self.store.creating.pop(r.resource_id, None)
+                self.store.pending[r.resource_id] = r
+                self.store.pending.move_to_end(r.resource_id, last=False)
+            raise
+        for resource in batch:
+            self.store.in_flight[resource.resource_id] = self.store.creating.pop(resource.resource_id)
+        return True
+
+
+def create_app(library: PhotoLibrary, profile: Profile, account: AppAccount) -> ReferenceApp:
+    """The `AppFactory` of the reference APP."""
+    return ReferenceApp(library, profile, account)

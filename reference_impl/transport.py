@@ -1,0 +1,100 @@
+"""How the reference SYSTEM sends a job's resource: the transport interface and a simulated server.
+
+The system never does HTTP itself in the model: it asks a `Transport` for the outcome of one attempt
+and maps that outcome to a job result the way the digest reads Apple (AMB-23): a final 2xx succeeds;
+401 fails with `userAuthenticationRequired`; any other final status fails with `badServerResponse`;
+transport errors fail with their URL error. Response header names are lower-cased (NET-09). The
+simulated server stores a copy only when it read the whole body, so an early answer stores nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from typing import Protocol
+
+from bru_conformance.protocol import (
+    AssetResource,
+    OutcomeKind,
+    Request,
+    UploadOutcome,
+    URLError,
+    URLErrorCode,
+)
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    """What an attempt did to the job: succeeded or not, headers (None = no HTTP response), error."""
+
+    succeeded: bool
+    headers: dict[str, str] | None
+    error: URLError | None
+
+
+class Transport(Protocol):
+    def download(self, resource: AssetResource) -> URLError | None:
+        """A download-only job's iCloud fetch: fails only when an iCloud failure is scripted next for it."""
+        queue = self._per_resource.get(resource.resource_id)
+        if queue and queue[0].kind is OutcomeKind.ICLOUD_FAILURE:
+            queue.popleft()
+            return URLError(URLErrorCode.RESOURCE_UNAVAILABLE)
+        return None
+
+    def attempt(self, destination: Request, resource: AssetResource) -> AttemptResult: ...
+
+
+_TRANSPORT_ERRORS = {
+    OutcomeKind.TIMEOUT: URLErrorCode.TIMED_OUT,
+    OutcomeKind.CONNECTION_LOST: URLErrorCode.NETWORK_CONNECTION_LOST,
+    OutcomeKind.ICLOUD_FAILURE: URLErrorCode.RESOURCE_UNAVAILABLE,
+}
+
+
+def map_outcome(outcome: UploadOutcome) -> AttemptResult:
+    """AMB-23: from what happened on the wire to the job's result, headers and sanitised error."""
+    if outcome.kind in _TRANSPORT_ERRORS:
+        return AttemptResult(False, None, URLError(_TRANSPORT_ERRORS[outcome.kind]))
+    headers = {k.lower(): v for k, v in outcome.headers}
+    if 200 <= outcome.status < 300:
+        return AttemptResult(True, headers, None)
+    code = URLErrorCode.USER_AUTHENTICATION_REQUIRED if outcome.status == 401 else URLErrorCode.BAD_SERVER_RESPONSE
+    return AttemptResult(False, headers, URLError(code))
+
+
+class SimulatedServer:
+    """A scripted server: each attempt takes the next scripted outcome (per resource, then global)."""
+
+    def __init__(self) -> None:
+        self._per_resource: dict[str, deque[UploadOutcome]] = defaultdict(deque)
+        self._any: deque[UploadOutcome] = deque()
+        self.stored: dict[str, int] = defaultdict(int)
+        self.attempts: list[tuple[str, Request]] = []
+        self._next_id = 0
+
+    def script(self, outcomes: list[UploadOutcome], resource_id: str | None) -> None:
+        (self._per_resource[resource_id] if resource_id else self._any).extend(outcomes)
+
+    def _next(self, resource_id: str) -> UploadOutcome:
+        queue = self._per_resource.get(resource_id)
+        if queue:
+            return queue.popleft()
+        if self._any:
+            return self._any.popleft()
+        self._next_id += 1
+        return UploadOutcome.success(201, {"X-Server-Id": f"srv-{self._next_id}"})
+
+    def download(self, resource: AssetResource) -> URLError | None:
+        """A download-only job's iCloud fetch: fails only when an iCloud failure is scripted next for it."""
+        queue = self._per_resource.get(resource.resource_id)
+        if queue and queue[0].kind is OutcomeKind.ICLOUD_FAILURE:
+            queue.popleft()
+            return URLError(URLErrorCode.RESOURCE_UNAVAILABLE)
+        return None
+
+    def attempt(self, destination: Request, resource: AssetResource) -> AttemptResult:
+        outcome = self._next(resource.resource_id)
+        self.attempts.append((resource.resource_id, destination))
+        if outcome.stores:
+            self.stored[resource.resource_id] += 1
+        return map_outcome(outcome)
