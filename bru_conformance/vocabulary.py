@@ -23,6 +23,7 @@ class StepDefinition:
 
 def step_definitions() -> list[StepDefinition]:
     import steps
+    from steps.vocabulary import ORIGINAL
 
     for module in steps.MODULES:
         importlib.import_module(module)
@@ -33,5 +34,5 @@ def step_definitions() -> list[StepDefinition]:
             continue
         line = inspect.getsourcelines(func)[1]
         doc = (inspect.getdoc(func) or "").split("\n")[0]
-        out.append(StepDefinition(context.type or "*", context.parser.name, doc, f"{func.__module__}:{line}"))
+        out.append(StepDefinition(context.type or "*", ORIGINAL.get(context.parser.name, context.parser.name), doc, f"{func.__module__}:{line}"))
     return sorted(out, key=lambda s: (s.where.split(":")[0], int(s.where.split(":")[1]), s.kind))

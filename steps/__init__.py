@@ -4,4 +4,6 @@ One vocabulary (steps.vocabulary) for every feature file. Steps talk only to the
 the `world` fixture; `bru-conformance steps` prints every pattern with its docstring and location.
 """
 
-MODULES = ("steps.setup_steps", "steps.job_steps", "steps.app_steps")
+_AREAS = ("consent", "errors", "versions", "creation", "limits", "states", "retry", "acknowledge", "cancel",
+          "processing", "termination")
+MODULES = ("steps.setup_steps", "steps.job_steps", "steps.app_steps", *(f"steps.{a}_steps" for a in _AREAS))

@@ -116,11 +116,17 @@ def p(pattern: str) -> Any:
 
     `(s)` / `(es)` after a word accept the singular and the plural ("1 job", "2 jobs", "passes").
     """
+    original = pattern
     count = iter(range(1, 100))
     for marker, kind in (("(es)", "PluralEs"), ("(s)", "Plural")):
         while marker in pattern:
             pattern = pattern.replace(marker, "{_plural_%d:%s}" % (next(count), kind), 1)
+    ORIGINAL[pattern] = original
     return parsers.parse(pattern, extra_types=TYPES)
+
+
+#: converted pattern -> the pattern as written, for listings
+ORIGINAL: dict[str, str] = {}
 
 
 def matches(error: BaseException | None, name: str) -> bool:

@@ -1,0 +1,3 @@
+"""Steps specific to the consent feature; shared wording lives in setup_steps, job_steps and app_steps."""
+
+from __future__ import annotations
