@@ -23,7 +23,7 @@ def main() -> None:
     """Conformance suite for PhotoKit's Background Resource Upload protocol."""
 
 
-@main.command()
+@main.command(context_settings={"ignore_unknown_options": True})
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
               show_default=True, help="where results.json and the reports go")
 @click.option("--profile", "profiles", multiple=True, help="API profile to run (repeatable; default: every profile)")
@@ -35,7 +35,10 @@ def main() -> None:
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def run(report_dir: Path, profiles: tuple[str, ...], role: str, assume: tuple[str, ...], adapter: str | None,
         include_field: bool, quiet: bool, pytest_args: tuple[str, ...]) -> None:
-    """Run the conformance suite (default: against the bundled reference, every profile)."""
+    """Run the conformance suite (default: against the bundled reference, every profile).
+
+    Arguments after the options go to pytest, e.g. `-k retry` to select scenarios by name.
+    """
     from bru_conformance.assumptions import Assumptions
     from bru_conformance.profiles import get_profile
     from bru_conformance.runner import RunOptions
@@ -111,11 +114,13 @@ def steps() -> None:
 @click.option("--assets", default=100_000, show_default=True, help="library size")
 @click.option("--job-limit", default=50, show_default=True)
 @click.option("--profile", default="ios-27.0", show_default=True)
-def bench(assets: int, job_limit: int, profile: str) -> None:
+@click.option("--scaling", is_flag=True, help="run 10,000 and 100,000 assets and print the wall-time ratio")
+def bench(assets: int, job_limit: int, profile: str, scaling: bool) -> None:
     """Initial backup of an N-asset library by the reference APP on the reference SYSTEM (virtual time)."""
     from bru_conformance.bench import initial_backup
+    from bru_conformance.bench import scaling as scaling_run
 
-    for line in initial_backup(assets, job_limit, profile):
+    for line in scaling_run(job_limit=job_limit) if scaling else initial_backup(assets, job_limit, profile):
         click.echo(line)
 
 

@@ -9,6 +9,7 @@ deprecates, it does not remove, except where the 27 SDK marks a symbol unavailab
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache, cached_property
 
 from bru_conformance.protocol import APIUnavailableError
 
@@ -30,8 +31,18 @@ class Profile:
         """27 and later use the async `PHBackgroundResourceUploadJobExtension` only (AMB-27)."""
         return self.version >= (27, 0)
 
+    @cached_property
+    def available(self) -> frozenset[str]:
+        """Every API (canonical name) that exists in this profile."""
+        return frozenset(api for api in AVAILABILITY if api_available(api, self))
+
     def has(self, api: str) -> bool:
-        return api_available(api, self)
+        name = ALIASES.get(api, api)
+        if name in self.available:
+            return True
+        if name not in AVAILABILITY:
+            raise KeyError(f"unknown API {api!r}")
+        return False
 
     def require(self, api: str) -> None:
         """Raise `APIUnavailableError` naming this profile if `api` does not exist in it."""
@@ -113,6 +124,7 @@ def canonical(api: str) -> str:
     return ALIASES.get(api, api)
 
 
+@cache
 def api_available(api: str, profile: Profile) -> bool:
     api = canonical(api)
     try:

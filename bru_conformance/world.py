@@ -19,16 +19,35 @@ from bru_conformance.trace import Trace, TracedApp, TracingLibrary
 
 
 class HarnessExtension:
-    """The extension the harness plays in @system scenarios: touches nothing, answers `.completed`."""
+    """The extension the harness plays in @system scenarios: touches nothing, answers `.completed`.
+
+    A scenario may change its answer (`world.harness_result`) or make it keep working for a stretch of
+    virtual time (`world.harness_work_seconds`) by calling the library until that much time has passed.
+    """
+
+    def __init__(self, world: World | None = None) -> None:
+        self._world = world
+
+    def _answer(self) -> ProcessingResult:
+        world = self._world
+        if world is None:
+            return ProcessingResult.COMPLETED
+        if world.harness_work_seconds > 0:
+            start = world.env.now()
+            for _ in range(1_000_000):  # a SYSTEM that charges no time per call must not hang the run
+                if world.env.now() - start >= world.harness_work_seconds:
+                    break
+                world.library.job_limit()
+        return world.harness_result
 
     def process(self) -> ProcessingResult:
-        return ProcessingResult.COMPLETED
+        return self._answer()
 
     def notify_termination(self) -> None:
         pass
 
     async def process_jobs(self) -> ProcessingResult:
-        return ProcessingResult.COMPLETED
+        return self._answer()
 
     async def will_terminate(self) -> None:
         pass
@@ -37,6 +56,9 @@ class HarnessExtension:
 class HarnessApp:
     """The APP role as the harness plays it when a SYSTEM is under test: the steps act for it."""
 
+    def __init__(self, world: World | None = None) -> None:
+        self._world = world
+
     def turn_on_backup(self) -> bool:
         raise BruError("@system scenarios drive the library directly; 'the user turns on backup' is an @app step")
 
@@ -44,7 +66,7 @@ class HarnessApp:
         raise BruError("@system scenarios drive the library directly; 'the user signs out' is an @app step")
 
     def make_extension(self) -> HarnessExtension:
-        return HarnessExtension()
+        return HarnessExtension(self._world)
 
     def uploaded_resources(self) -> dict[str, str]:
         return {}
@@ -82,9 +104,11 @@ class World:
         self.resources: dict[str, AssetResource] = {}  # scenario alias -> resource
         self.error: BaseException | None = None        # what the last "When" raised, if anything
         self.value: Any = None                         # what the last "When" returned
+        self.harness_result = ProcessingResult.COMPLETED  # what the harness extension answers (@system)
+        self.harness_work_seconds = 0.0                # virtual time it spends working per call (@system)
         self.env.install_app()
         # @app scenarios test the APP; @system scenarios play it with a passive harness extension.
-        inner = self._app_factory(self.library, self.profile, self.account) if role == "app" else HarnessApp()
+        inner = self._app_factory(self.library, self.profile, self.account) if role == "app" else HarnessApp(self)
         self.app = TracedApp(inner, self.trace)
         self.env.attach_app(self.app)
 

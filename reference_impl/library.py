@@ -7,6 +7,8 @@ entries; `changes_since(token)` answers `fetchPersistentChanges(since:)` and rai
 
 from __future__ import annotations
 
+import bisect
+
 from bru_conformance.protocol import (
     Asset,
     AssetResource,
@@ -59,9 +61,9 @@ class PhotoLibraryContents:
             raise PhotoKitError(PhotoKitErrorCode.PERSISTENT_CHANGE_TOKEN_EXPIRED,
                                 f"history pruned through {self._pruned_through}, token {token}")
         buckets: dict[str, list[str]] = {"inserted": [], "updated": [], "deleted": []}
-        for t, kind, asset_id in self._history:
-            if t > token:
-                buckets[kind].append(asset_id)
+        start = bisect.bisect_right(self._history, token, key=lambda entry: entry[0])  # tokens only grow
+        for _, kind, asset_id in self._history[start:]:
+            buckets[kind].append(asset_id)
         return PersistentChanges(tuple(buckets["inserted"]), tuple(buckets["updated"]),
                                  tuple(buckets["deleted"]), self._token)
 

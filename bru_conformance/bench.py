@@ -1,0 +1,79 @@
+"""Benchmark: initial backup of an N-asset library by the reference APP on the reference SYSTEM.
+
+Virtual time drives the run (no sleeping); the figures are wall-clock seconds and peak resident memory
+of this process, printed as `wall <s> s` and `peak RSS <n> MB` lines. The trace recorder is left out
+so the figures measure the model, not the evidence keeping.
+"""
+
+from __future__ import annotations
+
+import gc
+import resource
+import sys
+import time
+from collections.abc import Iterator
+
+from bru_conformance.assumptions import Assumptions
+from bru_conformance.contracts import AppAccount
+from bru_conformance.profiles import get_profile
+from bru_conformance.protocol import Asset, AssetResource, ProcessingResult
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far (ru_maxrss is KiB on Linux, bytes on macOS)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def initial_backup(assets: int, job_limit: int = 50, profile: str = "ios-27.0") -> Iterator[str]:
+    from reference_impl import ReferenceApp, ReferenceSystem
+
+    choice = str(job_limit)
+    overrides = {"AMB-11": choice} if choice in ("50", "20", "5") else {}
+    system = ReferenceSystem(get_profile(profile), Assumptions(overrides))
+    system.queue.job_limit = job_limit
+    setup_started = time.perf_counter()
+    system.install_app()
+    system.set_authorization(system.user_answer)
+    system.add_assets(Asset(f"a{i}", (AssetResource(f"r{i}", f"a{i}"),)) for i in range(assets))
+    gc.collect()
+    gc.freeze()  # the library is long-lived data: keep the collector from rescanning it on every pass
+    setup = time.perf_counter() - setup_started
+    started = time.perf_counter()
+    app = ReferenceApp(system, system.profile, AppAccount())
+    system.attach_app(app)
+    if not app.turn_on_backup():
+        raise RuntimeError("the reference app could not enable the extension")
+    horizon = 0.0
+    while True:
+        horizon += 3600.0
+        system.advance(3600.0)
+        calls = system.processing_calls()
+        if calls and calls[-1].result is ProcessingResult.COMPLETED and not system.in_flight():
+            break
+        if horizon > 3600.0 * 24 * 365:
+            raise RuntimeError("the backup did not finish within a virtual year")
+    wall = time.perf_counter() - started
+    uploaded = len(app.uploaded_resources())
+    stored = sum(system.server_received().values())
+    if uploaded != assets or stored != assets:
+        raise RuntimeError(f"backup incomplete: {uploaded} recorded, {stored} stored of {assets}")
+    yield f"assets {assets} jobLimit {job_limit} profile {profile}"
+    yield f"processing calls {len(system.processing_calls())}, virtual time {system.now() / 3600:.1f} h"
+    yield f"library setup {setup:.2f} s (not counted)"
+    yield f"wall {wall:.2f} s"
+    yield f"assets/s {assets / wall:,.0f}"
+    yield f"peak RSS {peak_rss_mb():.0f} MB"
+    gc.unfreeze()
+
+
+def scaling(small: int = 10_000, large: int = 100_000, job_limit: int = 50) -> Iterator[str]:
+    """Both sizes in one process (a warm-up run first), and the wall-time ratio large/small."""
+    list(initial_backup(1_000, job_limit))
+    walls = {}
+    for n in (small, large):
+        for line in initial_backup(n, job_limit):
+            yield line
+            if line.startswith("wall "):
+                walls[n] = float(line.split()[1])
+    yield f"ratio {large}/{small} wall {walls[large] / walls[small]:.1f} (linear would be {large / small:.0f})"

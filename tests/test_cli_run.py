@@ -1,0 +1,70 @@
+"""`bru-conformance run` end to end: reports, exit codes, profiles, assumptions (real subprocesses)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bru_conformance.assumptions import SWITCHES
+from bru_conformance.catalogue import load
+from bru_conformance.schemas import validate
+
+
+def run(tmp_path: Path, *args: str) -> tuple[int, str, dict | None]:
+    report = tmp_path / "reports"
+    proc = subprocess.run([sys.executable, "-m", "bru_conformance", "run", "--report-dir", str(report), "--quiet", *args],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    results = report / "results.json"
+    return proc.returncode, proc.stdout + proc.stderr, json.loads(results.read_text()) if results.exists() else None
+
+
+@pytest.mark.slow
+def test_default_run_passes_every_profile_and_writes_valid_results(tmp_path: Path) -> None:
+    code, out, results = run(tmp_path)
+    assert code == 0, out[-3000:]
+    assert results is not None
+    validate("results", results)
+    assert results["verdict"] == "conformant"
+    assert results["run"]["profiles"] == ["ios-26.1", "ios-26.4", "ios-26.5", "ios-27.0", "macos-27.0"]
+    assert results["totals"]["scenarios"].get("failed", 0) == 0 and results["totals"]["executed"] > 100
+    profiles_seen = {s["profile"] for r in results["rules"] for s in r["scenarios"]}
+    assert profiles_seen == set(results["run"]["profiles"])
+    assert "conformance by area" in out and "wall " in out
+
+
+def alternative_readings() -> list[str]:
+    used = {f"{amb}={reading}" for rule in load().rules for sc in rule.scenarios
+            for amb, reading in sc.tags.assumptions.items() if reading != SWITCHES[amb].default}
+    return sorted(used)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("reading", alternative_readings() or ["AMB-02=retry-checks-limit"])
+def test_scenarios_of_each_alternative_reading_pass_under_it(tmp_path: Path, reading: str) -> None:
+    code, out, results = run(tmp_path, "--assume", reading, "-k", "not nothing_matches_this")
+    assert code == 0, out[-3000:]
+    assert results is not None and results["run"]["non_default_assumptions"] == dict([reading.split("=")])
+
+
+def test_a_run_that_executes_nothing_fails(tmp_path: Path) -> None:
+    code, out, results = run(tmp_path, "--profile", "ios-26.1", "-k", "no_scenario_has_this_name")
+    assert code == 3, out
+    assert results is not None and results["verdict"] == "error"
+
+
+def test_one_profile_and_one_role(tmp_path: Path) -> None:
+    code, out, results = run(tmp_path, "--profile", "ios-26.1", "--role", "app", "-k", "ACT or activation or enables")
+    assert code == 0, out[-2000:]
+    assert results is not None
+    ran = [s for r in results["rules"] for s in r["scenarios"]]
+    assert ran and {s["profile"] for s in ran} == {"ios-26.1"}
+    assert all("app" in r["roles"] for r in results["rules"] if r["scenarios"])
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert run(tmp_path, "--profile", "ios-25.0")[0] == 2
+    assert run(tmp_path, "--assume", "AMB-02=sometimes")[0] == 2
