@@ -30,11 +30,13 @@ def main() -> None:
 @click.option("--role", type=click.Choice(["system", "app", "all"]), default="all", show_default=True)
 @click.option("--assume", multiple=True, metavar="AMB-nn=READING", help="select an assumption reading (repeatable)")
 @click.option("--adapter", default=None, metavar="MODULE:FACTORY", help="in-process implementation under test")
+@click.option("--adapter-cmd", default=None, metavar="COMMAND", help="out-of-process implementation (JSON-RPC 2.0 on stdio)")
+@click.option("--adapter-timeout", default=10.0, show_default=True, help="seconds an out-of-process adapter may take per call")
 @click.option("--field", "include_field", is_flag=True, help="also run @field observations (never MUST)")
 @click.option("--quiet", is_flag=True, help="less output, for logs")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def run(report_dir: Path, profiles: tuple[str, ...], role: str, assume: tuple[str, ...], adapter: str | None,
-        include_field: bool, quiet: bool, pytest_args: tuple[str, ...]) -> None:
+        adapter_cmd: str | None, adapter_timeout: float, include_field: bool, quiet: bool, pytest_args: tuple[str, ...]) -> None:
     """Run the conformance suite (default: against the bundled reference, every profile).
 
     Arguments after the options go to pytest, e.g. `-k retry` to select scenarios by name.
@@ -50,8 +52,11 @@ def run(report_dir: Path, profiles: tuple[str, ...], role: str, assume: tuple[st
         Assumptions.parse(list(assume))
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
+    if adapter and adapter_cmd:
+        raise click.UsageError("--adapter and --adapter-cmd exclude each other")
     outcome = run_suite(RunOptions(report_dir=report_dir, profiles=list(profiles), role=role, assume=list(assume),
-                                   adapter=adapter, include_field=include_field, quiet=quiet, extra=list(pytest_args)))
+                                   adapter=adapter, adapter_cmd=adapter_cmd, adapter_timeout=adapter_timeout,
+                                   include_field=include_field, quiet=quiet, extra=list(pytest_args)))
     if outcome.exit_code in (2, 3, 4) or not outcome.results_path.exists():
         click.echo(f"harness error: pytest exited {outcome.exit_code}; no valid results written", err=True)
         sys.exit(EXIT_USAGE if outcome.exit_code == 4 else EXIT_HARNESS)
@@ -62,6 +67,9 @@ def run(report_dir: Path, profiles: tuple[str, ...], role: str, assume: tuple[st
     click.echo(f"wall {outcome.seconds:.2f} s for {totals['executed']} scenario runs")
     if totals["executed"] == 0:
         click.echo("no scenario was executed: nothing was checked", err=True)
+        sys.exit(EXIT_HARNESS)
+    if totals.get("adapter_errors"):
+        click.echo(f"{totals['adapter_errors']} scenario run(s) ended in an adapter error (not a conformance verdict)", err=True)
         sys.exit(EXIT_HARNESS)
     sys.exit(EXIT_NONCONFORMANT if document["verdict"] == "non-conformant" else EXIT_CONFORMANT)
 
@@ -96,6 +104,30 @@ def rules(as_json: bool) -> None:
     Console(width=200).print(table)
     for problem in catalogue.problems:
         click.echo(f"problem: {problem}", err=True)
+
+
+@main.command("serve-reference")
+@click.option("--role", type=click.Choice(["app", "system"]), required=True)
+def serve_reference(role: str) -> None:
+    """Serve the reference ROLE over the adapter protocol on stdin/stdout."""
+    from bru_conformance.serve import serve
+
+    serve(role)
+
+
+@main.command("adapter-check")
+@click.option("--adapter-cmd", required=True, metavar="COMMAND")
+@click.option("--adapter-timeout", default=10.0, show_default=True)
+def adapter_check(adapter_cmd: str, adapter_timeout: float) -> None:
+    """Smoke-test an adapter: handshake, a round trip of each message type, a clear verdict."""
+    from bru_conformance.adapter_check import check
+
+    ok = True
+    for passed, line in check(adapter_cmd, adapter_timeout):
+        ok &= passed
+        click.echo(f"{'ok  ' if passed else 'FAIL'} {line}")
+    click.echo("adapter-check: " + ("the adapter speaks the protocol" if ok else "the adapter is broken; fix it before a full run"))
+    sys.exit(EXIT_CONFORMANT if ok else EXIT_HARNESS)
 
 
 @main.command()

@@ -22,13 +22,20 @@ from pytest_bdd.scenario import scenario_wrapper_template_registry
 
 from bru_conformance.adapters import load_implementation
 from bru_conformance.assumptions import Assumptions
-from bru_conformance.catalogue import RULE_ID
+from bru_conformance.catalogue import AREAS, RULE_ID
 from bru_conformance.contracts import Implementation
 from bru_conformance.profiles import PROFILES, get_profile
 from bru_conformance.tags import TagSet, parse_tag, parse_tags
 from bru_conformance.world import World
 
 RESULTS_KEY = pytest.StashKey["RunState"]()
+_PROCESS = pytest.StashKey[Any]()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    process = config.stash.get(_PROCESS, None)
+    if process is not None:
+        process.stop()
 
 
 @dataclass
@@ -62,22 +69,30 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--bru-role", choices=("system", "app", "all"), default="all")
     group.addoption("--bru-assume", action="append", default=[], help="AMB-nn=reading")
     group.addoption("--bru-adapter", default=None, help="package.module:factory of an in-process implementation")
+    group.addoption("--bru-adapter-cmd", default=None, help="command of an out-of-process implementation (JSON-RPC on stdio)")
+    group.addoption("--bru-adapter-timeout", type=float, default=10.0, help="seconds an adapter may take per call")
     group.addoption("--bru-field", action="store_true", help="also run @field observations")
     group.addoption("--bru-report-dir", default=None, help="write results.json here")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "bru(tag): a Gherkin tag of the conformance catalogue")
-    impl = load_implementation(config.getoption("--bru-adapter"))
-    roles = impl.roles if config.getoption("--bru-adapter") else ("system", "app")
+    command = config.getoption("--bru-adapter-cmd")
+    if command:
+        from bru_conformance.remote import remote_implementation
+
+        impl, process = remote_implementation(command, config.getoption("--bru-adapter-timeout"))
+        config.stash[_PROCESS] = process
+    else:
+        impl = load_implementation(config.getoption("--bru-adapter"))
+    plugged = bool(command or config.getoption("--bru-adapter"))
+    roles = impl.roles if plugged else ("system", "app")
     wanted = config.getoption("--bru-role")
     if wanted != "all":
         roles = tuple(r for r in roles if r == wanted)
     profiles = config.getoption("--bru-profile") or list(PROFILES)
     for name in profiles:
         get_profile(name)
-    if impl.profiles:
-        profiles = [p for p in profiles if p in impl.profiles]
     config.stash[RESULTS_KEY] = RunState(profiles, roles, Assumptions.parse(config.getoption("--bru-assume")),
                                          impl, config.getoption("--bru-field"))
     import steps
@@ -115,14 +130,20 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     state: RunState = metafunc.config.stash[RESULTS_KEY]
     applicable = {p.name for p in _tags_of(metafunc.definition).profiles()}
-    chosen = [p for p in state.profiles if p in applicable]
-    metafunc.parametrize("bru_profile", chosen, ids=chosen, scope="function")
+    declared = state.implementation.profiles
+    params = [p if not declared or p in declared else
+              pytest.param(p, marks=pytest.mark.skip(reason=f"unsupported: the implementation does not declare profile {p}"))
+              for p in state.profiles if p in applicable]
+    metafunc.parametrize("bru_profile", params, ids=[getattr(p, "values", [p])[0] for p in params], scope="function")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     state: RunState = config.stash[RESULTS_KEY]
     keep, drop = [], []
     for item in items:
+        rule, _ = rule_of(getattr(item, "obj", None))
+        if rule != "?":  # `-k RET-01` or `-k retry` selects by rule ID or area name
+            item.extra_keyword_matches.update({rule, rule[:3], AREAS.get(rule[:3], "")})
         tags = _tags_of(item)
         role = next(iter(tags.roles), None)
         if (role not in state.roles or tags.untestable or (tags.field_note and not state.include_field)
@@ -147,6 +168,7 @@ def world(request: pytest.FixtureRequest, bru_profile: str) -> Iterator[World]:
     w = World(get_profile(bru_profile), state.assumptions, state.implementation, role)
     request.node.stash[_WORLD] = w
     yield w
+    w.close()
 
 
 _WORLD = pytest.StashKey[World]()
@@ -169,15 +191,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if not isinstance(item, pytest.Function) or "bru_profile" not in item.fixturenames:
         return report
     rule, name = rule_of(getattr(item, "obj", None))
-    outcome = state.outcomes.setdefault(item.nodeid, ScenarioOutcome(item.nodeid, rule, name, item.callspec.params.get("bru_profile") if hasattr(item, "callspec") else None))
+    profile = item.callspec.params.get("bru_profile") if hasattr(item, "callspec") else None
+    outcome = state.outcomes.setdefault(item.nodeid, ScenarioOutcome(item.nodeid, rule, name, profile))
     outcome.duration += report.duration
-    if report.failed:
-        outcome.outcome = "failed" if report.when == "call" else "error"
+    if report.failed and outcome.outcome != "adapter-error":
+        from bru_conformance.adapters import AdapterError
+
+        adapter_fault = call.excinfo is not None and call.excinfo.errisinstance(AdapterError)
+        outcome.outcome = "adapter-error" if adapter_fault else "failed" if report.when == "call" else "error"
         outcome.failed_step = item.stash.get(_STEP, None)
         outcome.message = str(call.excinfo.value) if call.excinfo else report.longreprtext[-2000:]
     elif report.skipped and report.when == "setup":
-        outcome.outcome = "skipped"
-        outcome.message = str(call.excinfo.value) if call.excinfo else None
+        reason = str(call.excinfo.value.msg if call.excinfo and hasattr(call.excinfo.value, "msg") else "")
+        outcome.outcome = "unsupported" if reason.startswith("unsupported") else "skipped"
+        outcome.message = reason or None
     if report.when == "teardown":
         world = item.stash.get(_WORLD, None)
         if world is not None:

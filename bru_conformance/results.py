@@ -37,16 +37,20 @@ def features_digest() -> str:
 
 
 def rule_verdict(outcomes: list[str], untestable: bool) -> str:
+    """Fold scenario outcomes: a failure wins; an adapter fault is an error, never a failure or a pass."""
     if untestable:
         return "untested"
-    ran = [o for o in outcomes if o in ("passed", "failed", "error")]
-    if not ran:
-        return "not-applicable"
-    return "failed" if any(o != "passed" for o in ran) else "passed"
+    if any(o in ("failed", "error") for o in outcomes):
+        return "failed"
+    if "adapter-error" in outcomes:
+        return "error"
+    if "passed" in outcomes:
+        return "passed"
+    return "unsupported" if "unsupported" in outcomes else "not-applicable"
 
 
 def overall_verdict(rules: list[dict[str, Any]], executed: int) -> str:
-    if executed == 0:
+    if executed == 0 or any(r["verdict"] == "error" for r in rules):
         return "error"
     failed = {r["level"] for r in rules if r["verdict"] == "failed"}
     if "must" in failed:
@@ -74,7 +78,7 @@ def build(state: RunState, catalogue: Catalogue | None = None) -> dict[str, Any]
                            "steps": s.steps, "trace": s.trace} for s in scen],
         })
     outcomes = Counter(o.outcome for o in state.outcomes.values())
-    executed = outcomes["passed"] + outcomes["failed"] + outcomes["error"]
+    executed = outcomes["passed"] + outcomes["failed"] + outcomes["error"] + outcomes["adapter-error"]
     impl = state.implementation
     return {
         "suite": {"name": "bru-conformance", "version": __version__, "features_digest": features_digest()},
@@ -87,7 +91,7 @@ def build(state: RunState, catalogue: Catalogue | None = None) -> dict[str, Any]
             "ended": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "include_field": state.include_field,
         },
-        "totals": {"scenarios": dict(outcomes), "executed": executed,
+        "totals": {"scenarios": dict(outcomes), "executed": executed, "adapter_errors": outcomes["adapter-error"],
                    "rules": dict(Counter(r["verdict"] for r in rules))},
         "rules": rules,
         "verdict": overall_verdict(rules, executed),
@@ -118,9 +122,10 @@ def area_summary_lines(state: RunState) -> list[str]:
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for o in state.outcomes.values():
         counts[o.rule[:3]][o.outcome] += 1
-    lines = [f"{'area':<14}{'passed':>8}{'failed':>8}{'skipped':>9}"]
+    lines = [f"{'area':<16}{'passed':>8}{'failed':>8}{'skipped':>9}{'adapter errors':>16}"]
     for area in AREAS:
         c = counts.get(area)
         if c:
-            lines.append(f"{area + ' ' + AREAS[area]:<14}{c['passed']:>8}{c['failed'] + c['error']:>8}{c['skipped']:>9}")
+            skipped = c["skipped"] + c["unsupported"]
+            lines.append(f"{area + ' ' + AREAS[area]:<16}{c['passed']:>8}{c['failed'] + c['error']:>8}{skipped:>9}{c['adapter-error']:>16}")
     return lines

@@ -23,6 +23,8 @@ class RunOptions:
     role: str = "all"
     assume: list[str] = field(default_factory=list)
     adapter: str | None = None
+    adapter_cmd: str | None = None
+    adapter_timeout: float = 10.0
     include_field: bool = False
     quiet: bool = False
     extra: list[str] = field(default_factory=list)
@@ -39,6 +41,8 @@ def pytest_args(options: RunOptions) -> list[str]:
         args += ["--bru-assume", item]
     if options.adapter:
         args += ["--bru-adapter", options.adapter]
+    if options.adapter_cmd:
+        args += ["--bru-adapter-cmd", options.adapter_cmd, "--bru-adapter-timeout", str(options.adapter_timeout)]
     if options.include_field:
         args.append("--bru-field")
     args += ["-q", "--no-header", "-rN"] if options.quiet else ["-q", "-rf"]

@@ -44,3 +44,33 @@ def validate(name: str, document: Any) -> None:
         first: ValidationError = errors[0]
         where = "/".join(str(p) for p in first.absolute_path) or "(root)"
         raise SchemaError(f"{name} document invalid at {where}: {first.message} ({len(errors)} error(s))")
+
+
+@cache
+def _message_validators() -> dict[str, Draft202012Validator]:
+    schema = load_schema("adapter-protocol")
+    out = {}
+    for sender, ref in (("harness", "fromHarness"), ("adapter", "fromAdapter")):
+        out[sender] = Draft202012Validator({"$ref": f"{schema['$id']}#/$defs/{ref}"}, registry=_registry())
+    return out
+
+
+@cache
+def _result_validator(method: str) -> Draft202012Validator:
+    schema = load_schema("adapter-protocol")
+    return Draft202012Validator({"$ref": f"{schema['$id']}#/$defs/results/{method}"}, registry=_registry())
+
+
+def validate_message(sender: str, message: Any) -> None:
+    """Validate one adapter-protocol message sent by `sender` ("harness" or "adapter")."""
+    errors = list(_message_validators()[sender].iter_errors(message))
+    if errors:
+        best = min(errors, key=lambda e: len(list(e.absolute_path)))
+        raise SchemaError(f"{best.message[:300]}")
+
+
+def validate_result(method: str, result: Any) -> None:
+    """Validate the `result` of a response to `method`."""
+    errors = list(_result_validator(method).iter_errors(result))
+    if errors:
+        raise SchemaError(f"result of {method}: {errors[0].message[:300]}")

@@ -112,6 +112,13 @@ class World:
         self.app = TracedApp(inner, self.trace)
         self.env.attach_app(self.app)
 
+    def close(self) -> None:
+        """Release out-of-process sessions (in-process implementations need nothing)."""
+        for owner in (self.app.inner, self.sut):
+            close = getattr(owner, "close", None)
+            if callable(close):
+                close()
+
     # ---------------------------------------------------------------------------- naming
     def add_photos(self, names: list[str], kind: ResourceKind = ResourceKind.PHOTO, icloud_only: bool = False) -> list[Asset]:
         assets = []

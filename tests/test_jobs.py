@@ -35,10 +35,10 @@ def test_every_pair_is_either_in_the_table_or_raises(state: JobState, event: Eve
 
 
 def test_the_table_has_exactly_the_documented_edges() -> None:
-    R, P, S, F, C = (JobState.REGISTERED, JobState.PENDING, JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)
-    assert set(TRANSITIONS) == {(R, Event.START), (R, Event.SUCCEED), (R, Event.FAIL), (P, Event.SUCCEED),
-                                (P, Event.FAIL), (R, Event.CANCEL), (P, Event.CANCEL), (F, Event.RETRY),
-                                (S, Event.ACKNOWLEDGE), (F, Event.ACKNOWLEDGE)}
+    r, p, s, f = JobState.REGISTERED, JobState.PENDING, JobState.SUCCEEDED, JobState.FAILED
+    assert set(TRANSITIONS) == {(r, Event.START), (r, Event.SUCCEED), (r, Event.FAIL), (p, Event.SUCCEED),
+                                (p, Event.FAIL), (r, Event.CANCEL), (p, Event.CANCEL), (f, Event.RETRY),
+                                (s, Event.ACKNOWLEDGE), (f, Event.ACKNOWLEDGE)}
 
 
 def test_retry_keeps_identity_and_happens_once() -> None:

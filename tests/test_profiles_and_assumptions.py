@@ -23,7 +23,7 @@ def test_availability(api: str, present: list[str]) -> None:
 
 
 def test_require_names_the_profile() -> None:
-    with pytest.raises(APIUnavailableError, match="ios-26.1.*available from iOS 26.4"):
+    with pytest.raises(APIUnavailableError, match=r"ios-26\.1.*available from iOS 26\.4"):
         get_profile("ios-26.1").require("cancel")
 
 

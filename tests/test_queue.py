@@ -79,7 +79,7 @@ def test_fetch_sets_follow_the_states() -> None:
     apply(queue.jobs[spent], Event.FAIL)
     mutate(queue, "retry", spent)
     apply(queue.jobs[spent], Event.FAIL)
-    ids = lambda action: {j.local_identifier for j in queue.fetch(action)}  # noqa: E731
+    ids = lambda action: {j.local_identifier for j in queue.fetch(action)}
     assert ids(Action.ACKNOWLEDGE) == {ok, bad, spent}
     assert ids(Action.RETRY) == {bad}  # AMB-04: a fresh failed job is in both sets
     assert ids(Action.PROCESS) == {reg, pend}

@@ -1,0 +1,178 @@
+"""Bidirectional JSON-RPC 2.0 over a pair of byte streams, one message per line (NDJSON).
+
+Either side may call the other at any time, including while it waits for an answer: a call keeps
+reading, serves requests that arrive meanwhile (re-entrantly), and returns when its own response comes.
+That is what lets an APP under test call back into the SYSTEM while the harness waits on `process`.
+Every message is validated against `schemas/adapter-protocol.schema.json` in both directions; any
+breach (bad JSON, schema violation, unknown response id, silence past the timeout, a flood) is a
+`ProtocolError`, which the harness reports as an adapter error, never as a rule failure.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import queue
+import threading
+from collections.abc import Callable
+from typing import IO, Any
+
+from bru_conformance import wire
+from bru_conformance.protocol import BruError, ExtensionKilled
+
+MAX_LINE = 1 << 20          # one message may not exceed 1 MiB
+MAX_MESSAGES_PER_CALL = 20_000
+
+Handler = Callable[[str, dict[str, Any]], Any]
+
+
+class ProtocolError(Exception):
+    """The peer broke the adapter protocol (not a conformance failure)."""
+
+
+class RemoteError(BruError):
+    """The peer answered a call with an error that maps to no protocol exception."""
+
+
+class Killed(Exception):
+    """The peer answered with KILLED: the extension process is gone."""
+
+
+class LineSource:
+    """Lines from a stream, read on a thread so a caller can wait with a timeout."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._queue: queue.Queue[bytes | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._pump, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _pump(self, stream: IO[bytes]) -> None:
+        try:
+            while True:
+                line = stream.readline(MAX_LINE + 1)
+                if not line:
+                    break
+                self._queue.put(line)
+        except (OSError, ValueError):
+            pass
+        self._queue.put(None)
+
+    def get(self, timeout: float | None) -> bytes | None:
+        try:
+            return self._queue.get(timeout=timeout)
+        except queue.Empty:
+            raise ProtocolError(f"no message within {timeout:g} s (the adapter hangs)") from None
+
+
+class Endpoint:
+    """One side of the connection. `side` is "harness" or "adapter" (selects which schema applies)."""
+
+    def __init__(self, source: LineSource, sink: IO[bytes], handler: Handler, side: str,
+                 timeout: float | None = 10.0, validate: bool = True) -> None:
+        self.source, self.sink, self.handler, self.side = source, sink, handler, side
+        self.timeout = timeout
+        self.validate = validate
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self.closed = False
+
+    # ------------------------------------------------------------------------------- sending
+    def _send(self, message: dict[str, Any]) -> None:
+        if self.validate:
+            self._check(message, outgoing=True)
+        data = (json.dumps(message, separators=(",", ":")) + "\n").encode()
+        with self._lock:
+            try:
+                self.sink.write(data)
+                self.sink.flush()
+            except (BrokenPipeError, OSError, ValueError) as exc:
+                raise ProtocolError(f"the connection is closed ({exc})") from exc
+
+    def notify(self, method: str, params: dict[str, Any]) -> None:
+        self._send({"jsonrpc": "2.0", "method": method, "params": params})
+
+    def call(self, method: str, params: dict[str, Any]) -> Any:
+        ident = next(self._ids)
+        self._send({"jsonrpc": "2.0", "id": ident, "method": method, "params": params})
+        for _ in range(MAX_MESSAGES_PER_CALL):
+            message = self._receive()
+            if "method" in message:
+                self._serve(message)
+                continue
+            if message.get("id") != ident:
+                raise ProtocolError(f"response to unknown request id {message.get('id')!r} (waiting for {ident})")
+            if "error" in message:
+                err = message["error"]
+                if err.get("code") == wire.KILLED:
+                    raise Killed(err.get("message", "killed"))
+                if err.get("code") != wire.APPLICATION_ERROR:
+                    raise ProtocolError(f"{method} failed inside the peer: {err.get('code')} {err.get('message', '')[:500]}")
+                raise wire.to_exception(err)
+            result = message.get("result")
+            if self.validate:
+                self._check_result(method, result)
+            return result
+        raise ProtocolError(f"more than {MAX_MESSAGES_PER_CALL} messages while waiting for {method} (flood)")
+
+    # ------------------------------------------------------------------------------- receiving
+    def _receive(self) -> dict[str, Any]:
+        line = self.source.get(self.timeout)
+        if line is None:
+            self.closed = True
+            raise ProtocolError("the adapter closed the connection (exited)")
+        if len(line) > MAX_LINE:
+            raise ProtocolError(f"a message longer than {MAX_LINE} bytes (flood)")
+        try:
+            message = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ProtocolError(f"invalid JSON from the adapter: {line[:120]!r}") from exc
+        if self.validate:
+            self._check(message, outgoing=False)
+        return message
+
+    def _serve(self, message: dict[str, Any]) -> None:
+        ident = message.get("id")
+        try:
+            result = self.handler(message["method"], message.get("params") or {})
+        except (Killed, ExtensionKilled) as exc:
+            reply: dict[str, Any] = {"error": {"code": wire.KILLED, "message": f"killed: {exc}"}}
+        except BruError as exc:
+            reply = {"error": wire.error(exc)}
+        except ProtocolError:
+            raise
+        except Exception as exc:
+            reply = {"error": {"code": -32603, "message": f"{type(exc).__name__}: {exc}"}}
+        else:
+            reply = {"result": result}
+        if ident is not None:
+            self._send({"jsonrpc": "2.0", "id": ident, **reply})
+
+    def serve_forever(self) -> None:
+        """Adapter side: answer requests until the harness closes the connection or says shutdown."""
+        while True:
+            try:
+                message = self._receive()
+            except ProtocolError:
+                return
+            if "method" not in message:
+                raise ProtocolError(f"unexpected response {message.get('id')!r} while idle")
+            self._serve(message)
+            if message["method"] == "shutdown":
+                return
+
+    def _check_result(self, method: str, result: Any) -> None:
+        from bru_conformance.schemas import SchemaError, validate_result
+
+        try:
+            validate_result(method, result)
+        except SchemaError as exc:
+            raise ProtocolError(f"the answer to {method} breaks the protocol schema: {exc}") from exc
+
+    def _check(self, message: dict[str, Any], outgoing: bool) -> None:
+        from bru_conformance.schemas import SchemaError, validate_message
+
+        sender = self.side if outgoing else ("adapter" if self.side == "harness" else "harness")
+        try:
+            validate_message(sender, message)
+        except SchemaError as exc:
+            raise ProtocolError(f"{'outgoing' if outgoing else 'incoming'} message breaks the protocol schema: {exc}") from exc

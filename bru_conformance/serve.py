@@ -1,0 +1,142 @@
+"""`bru-conformance serve-reference --role app|system`: the reference as an out-of-process adapter.
+
+It speaks the adapter protocol on stdin/stdout exactly as a team's adapter would, which proves the
+protocol carries every contract call: the whole suite runs against it through `--adapter-cmd` and
+must pass exactly as in-process.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from bru_conformance import __version__, wire
+from bru_conformance.assumptions import Assumptions
+from bru_conformance.codec import HandleTable, WireLibrary, serve_call
+from bru_conformance.contracts import AppAccount
+from bru_conformance.profiles import PROFILES, Profile, get_profile
+from bru_conformance.protocol import BruError, ExtensionKilled, ProcessingResult
+from bru_conformance.rpc import Endpoint, Killed, LineSource
+
+
+class RemoteHarnessApp:
+    """For a served SYSTEM: the harness's APP, whose extension processes live in the harness."""
+
+    def __init__(self, rpc: Any, session: str) -> None:
+        self._rpc, self._session, self._n = rpc, session, 0
+
+    def make_extension(self) -> Any:
+        self._n += 1
+        key = f"h{self._n}"
+        self._rpc("extension.make", {"session": self._session, "extension": key})
+        return _HarnessExtension(self._rpc, self._session, key)
+
+
+class _HarnessExtension:
+    def __init__(self, rpc: Any, session: str, key: str) -> None:
+        self._rpc, self._params = rpc, {"session": session, "extension": key}
+
+    def process(self) -> ProcessingResult:
+        return wire.to_result(self._rpc("extension.process", self._params))
+
+    def notify_termination(self) -> None:
+        self._rpc("extension.notifyTermination", self._params)
+
+    async def process_jobs(self) -> ProcessingResult:
+        return self.process()
+
+    async def will_terminate(self) -> None:
+        self.notify_termination()
+
+
+class Session:
+    def __init__(self, role: str, profile: Profile, target: Any) -> None:
+        self.role, self.profile, self.target = role, profile, target
+        self.handles = HandleTable()
+        self.extensions: dict[str, Any] = {}
+
+
+class ReferenceServer:
+    def __init__(self, role: str) -> None:
+        self.role = role
+        self.sessions: dict[str, Session] = {}
+        self.endpoint = Endpoint(LineSource(sys.stdin.buffer), sys.stdout.buffer, self.handle, "adapter", timeout=None)
+
+    def rpc(self, method: str, params: dict[str, Any]) -> Any:
+        return self.endpoint.call(method, params)
+
+    def handle(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "initialize":
+            return {"name": f"bru-conformance reference ({self.role}, out-of-process)", "version": __version__,
+                    "roles": [self.role], "profiles": list(PROFILES), "capabilities": []}
+        if method in ("shutdown", "echo"):
+            return params.get("value")
+        sid = params.get("session")
+        if method == "session.create":
+            self.sessions[sid] = self._create(params)
+            return None
+        session = self.sessions.get(sid)
+        if session is None:
+            raise BruError(f"unknown session {sid!r}")
+        if method == "session.dispose":
+            del self.sessions[sid]
+            return None
+        if session.role == "system":
+            return serve_call(session.target, session.handles, method, params)
+        return self._app_call(session, method, params)
+
+    def _create(self, params: dict[str, Any]) -> Session:
+        import reference_impl as ri
+
+        profile = get_profile(params["profile"])
+        if params["role"] != self.role:
+            raise BruError(f"this adapter serves the {self.role} role, not {params['role']}")
+        sid = params["session"]
+        if self.role == "system":
+            system = ri.ReferenceSystem(profile, Assumptions(params.get("assumptions") or {}))
+            system.attach_app(RemoteHarnessApp(self.rpc, sid))  # type: ignore[arg-type]
+            return Session("system", profile, system)
+
+        def rpc(method: str, params: dict[str, Any]) -> Any:
+            try:
+                return self.rpc(method, {"session": sid, **params})
+            except Killed as exc:  # the SYSTEM killed this extension: unwind like a dead process
+                raise ExtensionKilled(str(exc)) from None
+
+        acc = params.get("account") or {}
+        account = AppAccount(upload_url=acc.get("uploadUrl", AppAccount().upload_url),
+                             token=lambda: self.rpc("account.token", {"session": sid}),
+                             server_id_header=acc.get("serverIdHeader", "x-server-id"), max_attempts=int(acc.get("maxAttempts", 3)))
+        app = ri.create_app(WireLibrary(rpc, profile), profile, account)  # type: ignore[arg-type]
+        return Session("app", profile, app)
+
+    def _app_call(self, session: Session, method: str, params: dict[str, Any]) -> Any:
+        from reference_impl.system import drive
+
+        app = session.target
+        if method == "app.turnOnBackup":
+            return app.turn_on_backup()
+        if method == "app.signOut":
+            app.sign_out()
+            return None
+        if method == "app.makeExtension":
+            session.extensions[params["extension"]] = app.make_extension()
+            return None
+        if method == "app.uploadedResources":
+            return app.uploaded_resources()
+        if method == "app.failedResources":
+            return sorted(app.failed_resources())
+        ext = session.extensions.get(params.get("extension", ""))
+        if ext is None:
+            raise BruError(f"unknown extension {params.get('extension')!r}")
+        if method == "extension.process":
+            value = drive(ext.process_jobs()) if session.profile.async_extension else ext.process()
+            return wire.result(ProcessingResult(value))
+        if method == "extension.notifyTermination":
+            drive(ext.will_terminate()) if session.profile.async_extension else ext.notify_termination()
+            return None
+        raise BruError(f"unknown method {method}")
+
+
+def serve(role: str) -> None:
+    ReferenceServer(role).endpoint.serve_forever()

@@ -1,0 +1,57 @@
+"""A deliberately broken out-of-process APP adapter, for the fault-containment tests.
+
+It serves the reference APP correctly, except that the first `extension.process` it ever sees (across
+restarts: a flag file remembers) triggers the fault named on the command line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+from bru_conformance.serve import ReferenceServer
+
+MODE = sys.argv[1]
+FLAG = os.environ["BRU_FAULT_FLAG"]
+
+
+def fault_now() -> bool:
+    if os.path.exists(FLAG):
+        return False
+    with open(FLAG, "w") as fh:
+        fh.write(MODE)
+    return True
+
+
+class Faulty(ReferenceServer):
+    def handle(self, method, params):  # type: ignore[no-untyped-def]
+        if method == "extension.process" and fault_now():
+            print(f"faulty adapter: injecting {MODE}", file=sys.stderr, flush=True)
+            out = sys.stdout.buffer
+            if MODE == "exit":
+                os._exit(7)
+            if MODE == "hang":
+                time.sleep(3600)
+            if MODE == "bad-json":
+                out.write(b"{this is not json\n")
+                out.flush()
+            elif MODE == "schema":
+                out.write(json.dumps({"jsonrpc": "2.0", "id": 999, "method": "library.fetchJobs",
+                                      "params": {"session": params["session"], "action": "everything"}}).encode() + b"\n")
+                out.flush()
+            elif MODE == "unknown-id":
+                out.write(json.dumps({"jsonrpc": "2.0", "id": 424242, "result": "completed"}).encode() + b"\n")
+                out.flush()
+            elif MODE == "flood":
+                out.write(b'{"jsonrpc":"2.0","method":"echo","params":{"value":"' + b"x" * (2 << 20) + b'"}}\n')
+                out.flush()
+            time.sleep(3600)  # whatever the harness does next, this process must be killed
+        return super().handle(method, params)
+
+
+if __name__ == "__main__":
+    if MODE == "die-at-start":
+        sys.exit(3)
+    Faulty("app").endpoint.serve_forever()

@@ -1,0 +1,72 @@
+"""Faults of an out-of-process adapter are contained, explained and kept apart from conformance
+verdicts; the run goes on with a fresh process and leaves no orphan (issue 4). Real subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ADAPTER = Path(__file__).resolve().parent / "adapters" / "faulty_adapter.py"
+SELECTION = "ACT-07 or ACT-13 or ACT-16"  # a few quick @app scenarios, the first one hits the fault
+
+
+def run_with(tmp_path: Path, command: str, timeout: float = 2.0) -> tuple[int, str, dict | None]:
+    env = {**os.environ, "BRU_FAULT_FLAG": str(tmp_path / "fault-done")}
+    report = tmp_path / "reports"
+    proc = subprocess.run([sys.executable, "-m", "bru_conformance", "run", "--report-dir", str(report), "--quiet",
+                           "--role", "app", "--profile", "ios-27.0", "--adapter-cmd", command,
+                           "--adapter-timeout", str(timeout), "-k", SELECTION],
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    path = report / "results.json"
+    return proc.returncode, proc.stdout + proc.stderr, json.loads(path.read_text()) if path.exists() else None
+
+
+def orphans(tmp_path: Path) -> list[str]:
+    out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
+    return [line for line in out.splitlines() if str(ADAPTER) in line and "ps -eo" not in line]
+
+
+@pytest.mark.parametrize(("mode", "explanation"), [
+    ("exit", "closed the connection"),
+    ("hang", "no message within"),
+    ("bad-json", "invalid JSON"),
+    ("schema", "breaks the protocol schema"),
+    ("unknown-id", "unknown request id"),
+    ("flood", "longer than"),
+])
+def test_each_fault_is_an_adapter_error_and_the_run_goes_on(tmp_path: Path, mode: str, explanation: str) -> None:
+    code, out, results = run_with(tmp_path, f"{sys.executable} {ADAPTER} {mode}", timeout=1.5)
+    assert code == 3, out[-3000:]
+    assert results is not None
+    scenarios = [s for r in results["rules"] for s in r["scenarios"]]
+    faulty = [s for s in scenarios if s["outcome"] == "adapter-error"]
+    assert len(faulty) == 1, [s["outcome"] for s in scenarios]
+    assert explanation in faulty[0]["message"]
+    if mode not in ("exit", "hang"):
+        assert "injecting" in faulty[0]["message"]  # the adapter's stderr tail comes with the error
+    assert [s["outcome"] for s in scenarios if s is not faulty[0]] and all(
+        s["outcome"] == "passed" for s in scenarios if s is not faulty[0])  # a fresh process served the rest
+    assert results["totals"]["adapter_errors"] == 1
+    assert not [r for r in results["rules"] if r["verdict"] == "failed"]  # never counted as non-conformance
+    assert orphans(tmp_path) == []
+
+
+def test_an_adapter_that_cannot_start_is_a_harness_error(tmp_path: Path) -> None:
+    code, out, _ = run_with(tmp_path, "/nonexistent/adapter --flag")
+    assert code == 3
+    assert "cannot start adapter" in out
+
+
+def test_adapter_check_gives_a_clear_verdict(tmp_path: Path) -> None:
+    good = subprocess.run([sys.executable, "-m", "bru_conformance", "adapter-check", "--adapter-cmd",
+                           f"{sys.executable} -m bru_conformance serve-reference --role app"], capture_output=True, text=True, timeout=120)
+    assert good.returncode == 0 and "speaks the protocol" in good.stdout and "FAIL" not in good.stdout
+    env = {**os.environ, "BRU_FAULT_FLAG": str(tmp_path / "flag")}
+    bad = subprocess.run([sys.executable, "-m", "bru_conformance", "adapter-check", "--adapter-timeout", "1", "--adapter-cmd",
+                          f"{sys.executable} {ADAPTER} bad-json"], capture_output=True, text=True, timeout=120, env=env)
+    assert bad.returncode == 3 and "FAIL" in bad.stdout and "invalid JSON" in bad.stdout
