@@ -66,7 +66,7 @@ def check(command: str, timeout: float = 10.0) -> Iterator[Check]:
             if remote is not None:
                 lib, env = remote.library, remote.environment
                 env.attach_app(HarnessApp())
-                setup = lambda: (env.install_app(), env.set_authorization(AuthorizationStatus.AUTHORIZED))  # noqa: E731
+                setup = lambda: (env.install_app(), env.set_authorization(AuthorizationStatus.AUTHORIZED))
                 yield _step("system: env.installApp / env.setAuthorization", setup)[0]
                 yield _step("system: library.jobLimit", lambda: _positive(lib.job_limit()))[0]
                 enable = (lambda: lib.enable_upload_job_extension(None)) if profile.has("enableUploadJobExtension") else \
