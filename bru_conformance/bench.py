@@ -77,3 +77,29 @@ def scaling(small: int = 10_000, large: int = 100_000, job_limit: int = 50) -> I
             if line.startswith("wall "):
                 walls[n] = float(line.split()[1])
     yield f"ratio {large}/{small} wall {walls[large] / walls[small]:.1f} (linear would be {large / small:.0f})"
+
+
+def suite_overhead(extra: tuple[str, ...] = ()) -> Iterator[str]:
+    """Wall time of the whole suite against the reference, in-process vs out-of-process, per role."""
+    import subprocess
+    import tempfile
+
+    def timed(*args: str) -> float:
+        with tempfile.TemporaryDirectory() as tmp:
+            started = time.perf_counter()
+            proc = subprocess.run([sys.executable, "-m", "bru_conformance", "run", "--quiet", "--report-dir", tmp, *args, *extra],
+                                  capture_output=True, text=True)
+            wall = time.perf_counter() - started
+        if proc.returncode != 0:
+            raise RuntimeError(f"run {' '.join(args)} exited {proc.returncode}:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
+        return wall
+
+    totals = {"in": 0.0, "out": 0.0}
+    for role in ("app", "system"):
+        serve = f"{sys.executable} -m bru_conformance serve-reference --role {role}"
+        inside = timed("--role", role)
+        outside = timed("--role", role, "--adapter-cmd", serve)
+        totals["in"] += inside
+        totals["out"] += outside
+        yield f"{role}: in-process wall {inside:.2f} s, out-of-process wall {outside:.2f} s, ratio {outside / inside:.2f}"
+    yield f"suite: in-process wall {totals['in']:.2f} s, out-of-process wall {totals['out']:.2f} s, ratio {totals['out'] / totals['in']:.2f}"

@@ -147,12 +147,16 @@ def steps() -> None:
 @click.option("--job-limit", default=50, show_default=True)
 @click.option("--profile", default="ios-27.0", show_default=True)
 @click.option("--scaling", is_flag=True, help="run 10,000 and 100,000 assets and print the wall-time ratio")
-def bench(assets: int, job_limit: int, profile: str, scaling: bool) -> None:
-    """Initial backup of an N-asset library by the reference APP on the reference SYSTEM (virtual time)."""
-    from bru_conformance.bench import initial_backup
-    from bru_conformance.bench import scaling as scaling_run
+@click.option("--adapters", is_flag=True, help="time the whole suite in-process vs out-of-process (serve-reference)")
+def bench(assets: int, job_limit: int, profile: str, scaling: bool, adapters: bool) -> None:
+    """Benchmarks of the reference; each prints figures.
 
-    for line in scaling_run(job_limit=job_limit) if scaling else initial_backup(assets, job_limit, profile):
+    Default: initial backup of an N-asset library by the reference APP on the reference SYSTEM (virtual time).
+    """
+    from bru_conformance import bench as b
+
+    lines = b.suite_overhead() if adapters else b.scaling(job_limit=job_limit) if scaling else b.initial_backup(assets, job_limit, profile)
+    for line in lines:
         click.echo(line)
 
 

@@ -245,8 +245,13 @@ class Environment(Protocol):
     def run_processing_call(self) -> ProcessingCall:
         """Make one processing call now, whatever the schedule says."""
 
-    def schedule_termination(self, mode: TerminationMode, after_calls: int = 0) -> None:
-        """Deliver a termination during the next processing call, after `after_calls` API calls."""
+    def schedule_termination(self, mode: TerminationMode, after_calls: int = 0, *, at_change: str | None = None) -> None:
+        """Deliver a termination during the next processing call, after `after_calls` API calls.
+
+        With `at_change` ("create", "acknowledge", "retry" or "cancel") a mid-call notice or hard kill is
+        delivered instead the moment the app's first change block holding such a change has been committed
+        inside a processing call: the change is applied, the extension never sees the commit return.
+        """
 
     def processing_calls(self) -> list[ProcessingCall]: ...
 

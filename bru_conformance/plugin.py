@@ -109,7 +109,7 @@ def pytest_bdd_apply_tag(tag: str, function: Any) -> Any:
 
 
 def _tags_of(node: Any) -> TagSet:
-    return parse_tags(m.args[0] for m in node.iter_markers("bru"))
+    return parse_tags(m.args[0] for m in node.iter_markers("bru") if m.args[0] != "not-applicable")
 
 
 def _template(function: Any) -> Any:
@@ -134,7 +134,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     params = [p if not declared or p in declared else
               pytest.param(p, marks=pytest.mark.skip(reason=f"unsupported: the implementation does not declare profile {p}"))
               for p in state.profiles if p in applicable]
-    metafunc.parametrize("bru_profile", params, ids=[getattr(p, "values", [p])[0] for p in params], scope="function")
+    if not params:  # no selected profile has this API: not applicable, dropped at collection
+        params = [pytest.param(None, marks=pytest.mark.bru("not-applicable"))]
+    metafunc.parametrize("bru_profile", params, ids=[getattr(p, "values", [p])[0] or "n/a" for p in params], scope="function")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -144,6 +146,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         rule, _ = rule_of(getattr(item, "obj", None))
         if rule != "?":  # `-k RET-01` or `-k retry` selects by rule ID or area name
             item.extra_keyword_matches.update({rule, rule[:3], AREAS.get(rule[:3], "")})
+        if hasattr(item, "callspec") and item.callspec.params.get("bru_profile", "") is None:
+            drop.append(item)
+            continue
         tags = _tags_of(item)
         role = next(iter(tags.roles), None)
         if (role not in state.roles or tags.untestable or (tags.field_note and not state.include_field)
@@ -208,7 +213,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.when == "teardown":
         world = item.stash.get(_WORLD, None)
         if world is not None:
-            outcome.trace = world.trace.as_json()[-40:]
+            outcome.trace = world.trace.as_json(last=40)
         template = _template(getattr(item, "obj", None))
         if template is not None:
             outcome.steps = [f"{s.keyword} {s.name}" for s in template.steps]

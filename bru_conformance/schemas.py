@@ -47,30 +47,53 @@ def validate(name: str, document: Any) -> None:
 
 
 @cache
-def _message_validators() -> dict[str, Draft202012Validator]:
+def _part_validator(*path: str) -> Draft202012Validator:
+    """A validator for one `$defs` entry of the adapter-protocol schema, resolved through the registry."""
     schema = load_schema("adapter-protocol")
-    out = {}
-    for sender, ref in (("harness", "fromHarness"), ("adapter", "fromAdapter")):
-        out[sender] = Draft202012Validator({"$ref": f"{schema['$id']}#/$defs/{ref}"}, registry=_registry())
-    return out
+    pointer = "/".join(path)
+    return Draft202012Validator({"$ref": f"{schema['$id']}#/$defs/{pointer}"}, registry=_registry())
 
 
 @cache
-def _result_validator(method: str) -> Draft202012Validator:
-    schema = load_schema("adapter-protocol")
-    return Draft202012Validator({"$ref": f"{schema['$id']}#/$defs/results/{method}"}, registry=_registry())
+def _senders() -> dict[str, str]:
+    from bru_conformance.adapter_protocol import METHODS
+
+    return {m: sender for m, (sender, _, _) in METHODS.items()}
 
 
 def validate_message(sender: str, message: Any) -> None:
-    """Validate one adapter-protocol message sent by `sender` ("harness" or "adapter")."""
-    errors = list(_message_validators()[sender].iter_errors(message))
-    if errors:
-        best = min(errors, key=lambda e: len(list(e.absolute_path)))
-        raise SchemaError(f"{best.message[:300]}")
+    """Validate one adapter-protocol message sent by `sender` ("harness" or "adapter").
+
+    Equivalent to validating against the document's `fromHarness` / `fromAdapter` definitions, but
+    checks the envelope directly and then only the schema of the method named, so each message costs
+    one small validation instead of one per method (a test keeps the two in agreement).
+    """
+    if not isinstance(message, dict) or message.get("jsonrpc") != "2.0":
+        raise SchemaError("not a JSON-RPC 2.0 object")
+    if "id" in message and not (message["id"] is None or isinstance(message["id"], (int, str))) or isinstance(message.get("id"), bool):
+        raise SchemaError(f"invalid id {message.get('id')!r}")
+    if "method" in message:
+        method = message["method"]
+        allowed = _senders().get(method)
+        if allowed is None or allowed not in (sender, "either"):
+            raise SchemaError(f"{sender} may not send method {method!r}")
+        if message.get("id", 0) is None:
+            raise SchemaError("a request id may not be null")
+        errors = list(_part_validator("params", method).iter_errors(message.get("params")))
+        if "params" not in message or errors:
+            raise SchemaError(f"params of {method}: {errors[0].message[:300] if errors else 'missing'}")
+        return
+    if ("result" in message) == ("error" in message) or "id" not in message:
+        raise SchemaError("a response has an id and exactly one of result or error")
+    if "error" in message:
+        err = message["error"]
+        if not (isinstance(err, dict) and isinstance(err.get("code"), int) and not isinstance(err.get("code"), bool)
+                and isinstance(err.get("message"), str) and isinstance(err.get("data", {}), dict)):
+            raise SchemaError("an error needs an integer code, a string message and an object data")
 
 
 def validate_result(method: str, result: Any) -> None:
     """Validate the `result` of a response to `method`."""
-    errors = list(_result_validator(method).iter_errors(result))
+    errors = list(_part_validator("results", method).iter_errors(result))
     if errors:
         raise SchemaError(f"result of {method}: {errors[0].message[:300]}")

@@ -81,8 +81,10 @@ class Trace:
     def calls(self, name: str | None = None, direction: str | None = None) -> list[TraceEvent]:
         return [e for e in self.events if (name is None or e.call == name) and (direction is None or e.direction == direction)]
 
-    def as_json(self) -> list[dict[str, Any]]:
-        return [asdict(e) for e in self.events]
+    def as_json(self, last: int | None = None) -> list[dict[str, Any]]:
+        events = self.events if last is None else self.events[-last:]
+        return [{"seq": e.seq, "time": e.time, "direction": e.direction, "call": e.call, "args": e.args,
+                 "result": e.result, "error": e.error} for e in events]
 
 
 def _recorded(trace: Trace, direction: str, call: str, fn: Callable[..., Any], args: dict[str, Any]) -> Any:

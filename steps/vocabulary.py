@@ -122,7 +122,21 @@ def p(pattern: str) -> Any:
         while marker in pattern:
             pattern = pattern.replace(marker, "{_plural_%d:%s}" % (next(count), kind), 1)
     ORIGINAL[pattern] = original
-    return parsers.parse(pattern, extra_types=TYPES)
+    return _MemoParse(pattern, extra_types=TYPES)
+
+
+class _MemoParse(parsers.parse):
+    """pytest-bdd tries every step pattern against every step line; remember the answers."""
+
+    def __init__(self, name: str, **kwargs: Any) -> None:
+        super().__init__(name, **kwargs)
+        self._seen: dict[str, bool] = {}
+
+    def is_matching(self, name: str) -> bool:
+        hit = self._seen.get(name)
+        if hit is None:
+            hit = self._seen[name] = bool(super().is_matching(name))
+        return hit
 
 
 #: converted pattern -> the pattern as written, for listings

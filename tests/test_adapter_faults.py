@@ -70,3 +70,45 @@ def test_adapter_check_gives_a_clear_verdict(tmp_path: Path) -> None:
     bad = subprocess.run([sys.executable, "-m", "bru_conformance", "adapter-check", "--adapter-timeout", "1", "--adapter-cmd",
                           f"{sys.executable} {ADAPTER} bad-json"], capture_output=True, text=True, timeout=120, env=env)
     assert bad.returncode == 3 and "FAIL" in bad.stdout and "invalid JSON" in bad.stdout
+
+
+SAMPLES = [
+    ("harness", {"jsonrpc": "2.0", "id": 1, "method": "library.fetchJobs", "params": {"session": "s", "action": "retry"}}),
+    ("harness", {"jsonrpc": "2.0", "id": 1, "method": "library.fetchJobs", "params": {"session": "s", "action": "all"}}),
+    ("adapter", {"jsonrpc": "2.0", "id": 1, "method": "library.fetchJobs", "params": {"session": "s", "action": "retry"}}),
+    ("adapter", {"jsonrpc": "2.0", "id": 2, "method": "app.turnOnBackup", "params": {"session": "s"}}),
+    ("harness", {"jsonrpc": "2.0", "id": 2, "method": "app.turnOnBackup", "params": {"session": "s"}}),
+    ("harness", {"jsonrpc": "2.0", "id": 2, "method": "app.turnOnBackup", "params": {}}),
+    ("adapter", {"jsonrpc": "2.0", "id": 3, "result": "completed"}),
+    ("adapter", {"jsonrpc": "2.0", "id": 3, "result": 1, "error": {"code": 1, "message": "x"}}),
+    ("adapter", {"jsonrpc": "2.0", "id": 3, "error": {"code": -32000, "message": "x", "data": {"type": "PhotoKitError"}}}),
+    ("adapter", {"jsonrpc": "2.0", "id": 3, "error": {"code": "bad", "message": "x"}}),
+    ("adapter", {"jsonrpc": "1.0", "id": 3, "result": None}),
+    ("adapter", {"jsonrpc": "2.0", "method": "nonexistent", "params": {}}),
+    ("adapter", {"jsonrpc": "2.0", "id": 4, "method": "account.token", "params": {"session": "s"}}),
+]
+
+
+@pytest.mark.parametrize(("sender", "message"), SAMPLES)
+def test_fast_message_validation_agrees_with_the_schema_document(sender: str, message: dict) -> None:
+    from jsonschema import Draft202012Validator
+
+    from bru_conformance.schemas import SchemaError, _registry, load_schema, validate_message
+
+    schema = load_schema("adapter-protocol")
+    ref = "fromHarness" if sender == "harness" else "fromAdapter"
+    full = Draft202012Validator({"$ref": f"{schema['$id']}#/$defs/{ref}"}, registry=_registry())
+    expected = full.is_valid(message)
+    try:
+        validate_message(sender, message)
+        fast = True
+    except SchemaError:
+        fast = False
+    assert fast == expected
+
+
+def test_the_schema_file_is_generated_from_the_method_table() -> None:
+    from bru_conformance.adapter_protocol import schema_document
+    from bru_conformance.schemas import load_schema
+
+    assert load_schema("adapter-protocol") == schema_document(), "regenerate schemas/adapter-protocol.schema.json"
