@@ -234,13 +234,27 @@ class WireChangeRequest:
         self._rpc("changeRequest.cancel", {"request": self._key})
 
 
+def killable(rpc: Callable[[str, dict[str, Any]], Any]) -> Callable[[str, dict[str, Any]], Any]:
+    """A KILLED answer from the other side unwinds the caller like a dead process (`ExtensionKilled`)."""
+    from bru_conformance.protocol import ExtensionKilled
+    from bru_conformance.rpc import Killed
+
+    def call(method: str, params: dict[str, Any]) -> Any:
+        try:
+            return rpc(method, params)
+        except Killed as exc:
+            raise ExtensionKilled(str(exc)) from None
+
+    return call
+
+
 class _WireProxy:
     """Turns attribute calls into requests through `rpc(method, params)` using a codec table."""
 
     _TABLE: dict[str, Call] = {}
 
     def __init__(self, rpc: Callable[[str, dict[str, Any]], Any], profile: Profile) -> None:
-        self._rpc = rpc
+        self._rpc = killable(rpc)
         self._profile = profile
 
     @property

@@ -23,7 +23,7 @@ from bru_conformance import wire
 from bru_conformance.protocol import BruError, ExtensionKilled
 
 MAX_LINE = 1 << 20          # one message may not exceed 1 MiB
-MAX_MESSAGES_PER_CALL = 20_000
+MAX_MESSAGES_PER_CALL = 1_000_000
 
 Handler = Callable[[str, dict[str, Any]], Any]
 

@@ -12,18 +12,18 @@ from typing import Any
 
 from bru_conformance import __version__, wire
 from bru_conformance.assumptions import Assumptions
-from bru_conformance.codec import HandleTable, WireLibrary, serve_call
+from bru_conformance.codec import HandleTable, WireLibrary, killable, serve_call
 from bru_conformance.contracts import AppAccount
 from bru_conformance.profiles import PROFILES, Profile, get_profile
-from bru_conformance.protocol import BruError, ExtensionKilled, ProcessingResult
-from bru_conformance.rpc import Endpoint, Killed, LineSource
+from bru_conformance.protocol import BruError, ProcessingResult
+from bru_conformance.rpc import Endpoint, LineSource
 
 
 class RemoteHarnessApp:
     """For a served SYSTEM: the harness's APP, whose extension processes live in the harness."""
 
     def __init__(self, rpc: Any, session: str) -> None:
-        self._rpc, self._session, self._n = rpc, session, 0
+        self._rpc, self._session, self._n = killable(rpc), session, 0
 
     def make_extension(self) -> Any:
         self._n += 1
@@ -98,10 +98,7 @@ class ReferenceServer:
             return Session("system", profile, system)
 
         def rpc(method: str, params: dict[str, Any]) -> Any:
-            try:
-                return self.rpc(method, {"session": sid, **params})
-            except Killed as exc:  # the SYSTEM killed this extension: unwind like a dead process
-                raise ExtensionKilled(str(exc)) from None
+            return self.rpc(method, {"session": sid, **params})
 
         acc = params.get("account") or {}
         account = AppAccount(upload_url=acc.get("uploadUrl", AppAccount().upload_url),
