@@ -33,10 +33,16 @@ def main() -> None:
 @click.option("--adapter-cmd", default=None, metavar="COMMAND", help="out-of-process implementation (JSON-RPC 2.0 on stdio)")
 @click.option("--adapter-timeout", default=10.0, show_default=True, help="seconds an out-of-process adapter may take per call")
 @click.option("--field", "include_field", is_flag=True, help="also run @field observations (never MUST)")
+@click.option("--strict", is_flag=True, help="SHOULD failures fail the gate too")
+@click.option("--waivers", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="YAML/JSON file of waivers (rule or scenario, reason, link, expiry)")
+@click.option("--seed", default=0, show_default=True, help="seed recorded in the results")
+@click.option("--allure/--no-allure", default=True, show_default=True, help="also write reports/allure-results/")
 @click.option("--quiet", is_flag=True, help="less output, for logs")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def run(report_dir: Path, profiles: tuple[str, ...], role: str, assume: tuple[str, ...], adapter: str | None,
-        adapter_cmd: str | None, adapter_timeout: float, include_field: bool, quiet: bool, pytest_args: tuple[str, ...]) -> None:
+        adapter_cmd: str | None, adapter_timeout: float, include_field: bool, strict: bool, waivers: Path | None, seed: int,
+        allure: bool, quiet: bool, pytest_args: tuple[str, ...]) -> None:
     """Run the conformance suite (default: against the bundled reference, every profile).
 
     Arguments after the options go to pytest, e.g. `-k retry` to select scenarios by name.
@@ -50,28 +56,73 @@ def run(report_dir: Path, profiles: tuple[str, ...], role: str, assume: tuple[st
         for name in profiles:
             get_profile(name)
         Assumptions.parse(list(assume))
+        if waivers is not None:
+            from bru_conformance import catalogue
+            from bru_conformance import waivers as waiver_file
+
+            waiver_file.load(waivers, catalogue.load())
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     if adapter and adapter_cmd:
         raise click.UsageError("--adapter and --adapter-cmd exclude each other")
     outcome = run_suite(RunOptions(report_dir=report_dir, profiles=list(profiles), role=role, assume=list(assume),
                                    adapter=adapter, adapter_cmd=adapter_cmd, adapter_timeout=adapter_timeout,
-                                   include_field=include_field, quiet=quiet, extra=list(pytest_args)))
+                                   include_field=include_field, strict=strict, waivers=waivers, seed=seed, allure=allure,
+                                   quiet=quiet, extra=list(pytest_args)))
     if outcome.exit_code in (2, 3, 4) or not outcome.results_path.exists():
         click.echo(f"harness error: pytest exited {outcome.exit_code}; no valid results written", err=True)
         sys.exit(EXIT_USAGE if outcome.exit_code == 4 else EXIT_HARNESS)
     document = json.loads(outcome.results_path.read_text(encoding="utf-8"))
-    totals = document["totals"]
+    print_summary(document, outcome.results_path.parent, outcome.seconds)
+    sys.exit(document["gate"]["exit_code"])
+
+
+def print_summary(document: dict, report_dir: Path, seconds: float | None = None) -> None:
+    """The compact end-of-run table, the verdict, the gate and where the reports are."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from bru_conformance.reports import area_table
+
+    console = Console(stderr=False, highlight=False, width=110)
+    table = Table(title="conformance by area", title_justify="left")
+    for column in ("area", "rules passed", "failed", "untested", "waived", "runs passed", "runs failed", "adapter errors"):
+        table.add_column(column, justify="left" if column == "area" else "right")
+    for a in area_table(document):
+        r, sc = a["rules"], a["scenarios"]
+        table.add_row(f"{a['area']} {a['name']}", str(r["passed"]), str(r["failed"] + r["error"]), str(r["untested"]),
+                      str(r["waived"]), str(sc["passed"]), str(sc["failed"] + sc["error"]), str(sc["adapter-error"]))
+    console.print(table)
+    totals, gate = document["totals"], document["gate"]
     click.echo(f"verdict: {document['verdict']}  rules: {totals['rules']}  scenarios: {totals['scenarios']}")
-    click.echo(f"results: {outcome.results_path}")
-    click.echo(f"wall {outcome.seconds:.2f} s for {totals['executed']} scenario runs")
-    if totals["executed"] == 0:
-        click.echo("no scenario was executed: nothing was checked", err=True)
-        sys.exit(EXIT_HARNESS)
-    if totals.get("adapter_errors"):
-        click.echo(f"{totals['adapter_errors']} scenario run(s) ended in an adapter error (not a conformance verdict)", err=True)
-        sys.exit(EXIT_HARNESS)
-    sys.exit(EXIT_NONCONFORMANT if document["verdict"] == "non-conformant" else EXIT_CONFORMANT)
+    click.echo(f"gate: {'passed' if gate['passed'] else 'FAILED'}" + (f" ({'; '.join(gate['reasons'])})" if gate["reasons"] else ""))
+    click.echo(f"reports: {report_dir} (results.json, junit.xml, report.html, summary.md, badge.json)")
+    if seconds is not None:
+        click.echo(f"wall {seconds:.2f} s for {totals['executed']} scenario runs")
+
+
+@main.command()
+@click.argument("results", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="where to write (default: beside RESULTS)")
+@click.option("--allure-html", is_flag=True, help="also build the Allure HTML site with `npx allure` (needs Node.js)")
+def report(results: Path, report_dir: Path | None, allure_html: bool) -> None:
+    """Re-render every report from a saved results.json (validated first)."""
+    from bru_conformance.reports import rerender
+    from bru_conformance.schemas import SchemaError
+
+    try:
+        path = rerender(results, report_dir)
+    except (SchemaError, ValueError) as exc:
+        click.echo(f"invalid results file: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    document = json.loads(path.read_text(encoding="utf-8"))
+    print_summary(document, path.parent)
+    if allure_html:
+        from bru_conformance.allure_support import build_html
+
+        click.echo(build_html(path.parent))
+    sys.exit(document["gate"]["exit_code"])
 
 
 @main.command()

@@ -59,6 +59,10 @@ class RunState:
     assumptions: Assumptions
     implementation: Implementation
     include_field: bool
+    strict: bool = False
+    seed: int = 0
+    waivers: list[Any] = field(default_factory=list)
+    options: dict[str, Any] = field(default_factory=dict)  # flags that reproduce the run (for `replay`)
     outcomes: dict[str, ScenarioOutcome] = field(default_factory=dict)
     started: float = field(default_factory=time.time)
 
@@ -73,6 +77,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--bru-adapter-timeout", type=float, default=10.0, help="seconds an adapter may take per call")
     group.addoption("--bru-field", action="store_true", help="also run @field observations")
     group.addoption("--bru-report-dir", default=None, help="write results.json here")
+    group.addoption("--bru-strict", action="store_true", help="SHOULD failures fail the gate")
+    group.addoption("--bru-progress", choices=("live", "off"), default="off", help="progress display")
+    group.addoption("--bru-waivers", default=None, help="waivers file (YAML or JSON)")
+    group.addoption("--bru-seed", type=int, default=0, help="seed recorded in the results (and used by exploration)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -93,8 +101,22 @@ def pytest_configure(config: pytest.Config) -> None:
     profiles = config.getoption("--bru-profile") or list(PROFILES)
     for name in profiles:
         get_profile(name)
+    options: dict[str, Any] = {}
+    for flag, name in (("--adapter", "--bru-adapter"), ("--adapter-cmd", "--bru-adapter-cmd"), ("--field", "--bru-field"),
+                       ("--strict", "--bru-strict"), ("--waivers", "--bru-waivers")):
+        if config.getoption(name):
+            options[flag] = config.getoption(name)
+    waivers = []
+    if config.getoption("--bru-waivers"):
+        from pathlib import Path
+
+        from bru_conformance import catalogue
+        from bru_conformance import waivers as waiver_file
+
+        waivers = waiver_file.load(Path(config.getoption("--bru-waivers")), catalogue.load())
     config.stash[RESULTS_KEY] = RunState(profiles, roles, Assumptions.parse(config.getoption("--bru-assume")),
-                                         impl, config.getoption("--bru-field"))
+                                         impl, config.getoption("--bru-field"), config.getoption("--bru-strict"),
+                                         config.getoption("--bru-seed"), waivers, options)
     import steps
 
     for module in steps.MODULES:
@@ -180,6 +202,36 @@ _WORLD = pytest.StashKey[World]()
 _STEP = pytest.StashKey[str]()
 
 
+def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
+    from bru_conformance import allure_support
+
+    if not allure_support.active(request.config):
+        return
+    rule_id, _ = rule_of(getattr(request.node, "obj", None))
+    rule = _catalogue().get(rule_id)
+    if rule is not None:
+        allure_support.label_scenario(rule, request.node.callspec.params.get("bru_profile") if hasattr(request.node, "callspec") else None)
+
+
+def pytest_bdd_after_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
+    from bru_conformance import allure_support
+
+    world = request.node.stash.get(_WORLD, None)
+    if world is not None and allure_support.active(request.config):
+        allure_support.attach_trace(world.trace.as_json(last=40))
+
+
+_CATALOGUE: dict[str, Any] = {}
+
+
+def _catalogue() -> dict[str, Any]:
+    if not _CATALOGUE:
+        from bru_conformance.catalogue import load
+
+        _CATALOGUE.update(load().by_id())
+    return _CATALOGUE
+
+
 def pytest_bdd_before_step(request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any, step_func: Any) -> None:
     request.node.stash[_STEP] = f"{step.keyword} {step.name}"
 
@@ -192,6 +244,10 @@ def pytest_bdd_step_error(request: pytest.FixtureRequest, feature: Any, scenario
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report = yield
+    if report.failed:  # the console is a log too: no secret in a failure text
+        from bru_conformance.redact import redact_text
+
+        report.longrepr = redact_text(report.longreprtext)
     state: RunState = item.config.stash[RESULTS_KEY]
     if not isinstance(item, pytest.Function) or "bru_profile" not in item.fixturenames:
         return report
@@ -221,6 +277,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    progress = session.config.stash.get(_PROGRESS, None)
+    if progress is not None:
+        progress.stop()
     state: RunState | None = session.config.stash.get(RESULTS_KEY, None)
     report_dir = session.config.getoption("--bru-report-dir")
     if state is None or report_dir is None:
@@ -230,12 +289,60 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     write_results(state, report_dir)
 
 
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    state: RunState | None = config.stash.get(RESULTS_KEY, None)
-    if not state or not state.outcomes:
-        return
-    from bru_conformance.results import area_summary_lines
+class Progress:
+    """Scenarios done / total, the current area and failures so far: a live bar on a terminal, one
+    line per area in a log, nothing with --quiet."""
 
-    terminalreporter.section("conformance by area")
-    for line in area_summary_lines(state):
-        terminalreporter.write_line(line)
+    def __init__(self, total: int) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import Progress as RichProgress
+
+        self.failures: list[str] = []
+        self._bar = RichProgress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                 transient=True)
+        self._task = self._bar.add_task("starting", total=total)
+        self._bar.start()
+
+    def advance(self, area: str, failure: str | None) -> None:
+        if failure:
+            self.failures.append(failure)
+            self._bar.console.print(f"[red]FAILED[/red] {failure}", markup=True, highlight=False)
+        self._bar.update(self._task, advance=1, description=f"{area:<16} failures so far: {len(self.failures)}")
+
+    def stop(self) -> None:
+        self._bar.stop()
+
+
+_PROGRESS = pytest.StashKey[Progress]()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if session.config.getoption("--bru-progress") == "live" and session.items:
+        session.config.stash[_PROGRESS] = Progress(len(session.items))
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    config = _CONFIG.get("config")
+    if report.failed and config is not None and config.getoption("--bru-progress") == "live":
+        print(f"collection error in {report.nodeid}:\n{report.longreprtext}", flush=True)  # no terminal plugin here
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    config = _CONFIG.get("config")
+    progress = config.stash.get(_PROGRESS, None) if config else None
+    if progress is None or report.when != "teardown":
+        return
+    state: RunState = config.stash[RESULTS_KEY]
+    outcome = state.outcomes.get(report.nodeid)
+    area = f"{outcome.rule[:3]} {AREAS.get(outcome.rule[:3], '')}" if outcome else ""
+    failed = outcome is not None and outcome.outcome in ("failed", "error", "adapter-error")
+    progress.advance(area, f"{outcome.rule} {outcome.scenario} [{outcome.profile}]: {(outcome.message or '').splitlines()[0][:160] if outcome.message else ''}"
+                     if failed and outcome else None)
+
+
+_CONFIG: dict[str, pytest.Config] = {}
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _CONFIG["config"] = session.config

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import platform
+import shlex
 import sys
 import tempfile
 import time
@@ -19,7 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bru_conformance import __version__
-from bru_conformance.catalogue import AREAS, Catalogue, load
+from bru_conformance.catalogue import AREAS, Catalogue, RuleEntry, load
+from bru_conformance.redact import redact
 from bru_conformance.resources import features_dir
 
 if TYPE_CHECKING:
@@ -46,18 +48,57 @@ def rule_verdict(outcomes: list[str], untestable: bool) -> str:
         return "error"
     if "passed" in outcomes:
         return "passed"
+    if "waived" in outcomes:
+        return "waived"
     return "unsupported" if "unsupported" in outcomes else "not-applicable"
 
 
-def overall_verdict(rules: list[dict[str, Any]], executed: int) -> str:
-    if executed == 0 or any(r["verdict"] == "error" for r in rules):
-        return "error"
+def _expected(rule: RuleEntry, state: RunState) -> bool:
+    """Did this run set out to check the rule (its role, profiles, readings and opt-ins are in force)?"""
+    for sc in rule.scenarios:
+        roles = sc.tags.roles or rule.tags.roles
+        if (roles & set(state.roles) and {p.name for p in sc.tags.profiles()} & set(state.profiles)
+                and sc.tags.assumptions_hold(state.assumptions) and (state.include_field or not sc.tags.field_note)):
+            return True
+    return False
+
+
+def gate(rules: list[dict[str, Any]], executed: int, adapter_errors: int, strict: bool) -> tuple[str, list[str]]:
+    """The overall verdict and the reasons the gate fails (empty: it passes)."""
     failed = {r["level"] for r in rules if r["verdict"] == "failed"}
+    reasons: list[str] = []
+    if executed == 0:
+        return "error", ["no scenario was executed"]
+    if adapter_errors or any(r["verdict"] == "error" for r in rules):
+        return "error", [f"{adapter_errors} scenario run(s) ended in an adapter error"]
+    stale = [s["name"] for r in rules for s in r["scenarios"] if s.get("stale_waiver")]
+    if stale:
+        reasons.append(f"stale waiver(s): {len(stale)} waived scenario run(s) now pass; remove the waiver")
     if "must" in failed:
-        return "non-conformant"
-    if "should" in failed:
-        return "conformant-with-warnings"
-    return "conformant"
+        reasons.insert(0, "MUST rule(s) failed")
+        return "non-conformant", reasons
+    # Rules left out by the user's own selection (-k, --role, --profile) are outside the claim; rules the
+    # implementation declared it cannot run (undeclared profiles) are inside it and unchecked.
+    partial = [r["id"] for r in rules if r["level"] == "must" and r.get("expected") and r["verdict"] == "unsupported"]
+    verdict = "partial" if partial else "conformant-with-warnings" if "should" in failed else "conformant"
+    if partial:
+        reasons.append(f"MUST rule(s) not checked in this run: {', '.join(partial[:10])}{' …' if len(partial) > 10 else ''}")
+    if strict and "should" in failed:
+        reasons.append("SHOULD rule(s) failed under --strict")
+    return verdict, reasons
+
+
+def replay_command(state: RunState) -> str:
+    parts = ["bru-conformance", "run"]
+    for p in state.profiles:
+        parts += ["--profile", p]
+    if len(state.roles) == 1:
+        parts += ["--role", state.roles[0]]
+    for amb, reading in state.assumptions.non_default().items():
+        parts += ["--assume", f"{amb}={reading}"]
+    for flag, value in state.options.items():
+        parts += [flag] if value is True else [flag, str(value)]
+    return " ".join(shlex.quote(p) for p in parts)
 
 
 def build(state: RunState, catalogue: Catalogue | None = None) -> dict[str, Any]:
@@ -67,35 +108,58 @@ def build(state: RunState, catalogue: Catalogue | None = None) -> dict[str, Any]
         by_rule[outcome.rule].append(outcome)
     rules = []
     for rule in catalogue.rules:
-        scen = by_rule.get(rule.id, [])
+        scenarios = []
+        for s in by_rule.get(rule.id, []):
+            waiver = next((w for w in state.waivers if w.covers(rule.id, s.scenario)), None)
+            outcome = s.outcome
+            entry = {"name": s.scenario, "profile": s.profile, "outcome": outcome, "duration": round(s.duration, 6),
+                     "failed_step": s.failed_step, "message": s.message, "steps": s.steps, "trace": s.trace}
+            if waiver is not None:
+                entry["waiver"] = waiver.to_json()
+                if outcome in ("failed", "error"):
+                    entry["outcome"] = "waived"
+                elif outcome == "passed":
+                    entry["stale_waiver"] = True
+            scenarios.append(entry)
         rules.append({
             "id": rule.id, "title": rule.title, "level": rule.level, "roles": rule.roles,
-            "area": rule.area, "sources": [s["url"] for s in rule.to_json()["sources"]],
-            "verdict": rule_verdict([s.outcome for s in scen], rule.tags.untestable),
-            "untestable": rule.untestable_reason,
-            "scenarios": [{"name": s.scenario, "profile": s.profile, "outcome": s.outcome,
-                           "duration": round(s.duration, 6), "failed_step": s.failed_step, "message": s.message,
-                           "steps": s.steps, "trace": s.trace} for s in scen],
+            "area": rule.area, "area_name": AREAS[rule.area], "sources": [s["url"] for s in rule.to_json()["sources"]],
+            "verdict": rule_verdict([s["outcome"] for s in scenarios], rule.tags.untestable),
+            "untestable": rule.untestable_reason, "expected": _expected(rule, state),
+            "scenarios": scenarios,
         })
-    outcomes = Counter(o.outcome for o in state.outcomes.values())
-    executed = outcomes["passed"] + outcomes["failed"] + outcomes["error"] + outcomes["adapter-error"]
+    outcomes = Counter(s["outcome"] for r in rules for s in r["scenarios"])
+    executed = sum(outcomes[o] for o in ("passed", "failed", "error", "adapter-error", "waived"))
+    verdict, reasons = gate(rules, executed, outcomes["adapter-error"], state.strict)
     impl = state.implementation
-    return {
+    document = {
         "suite": {"name": "bru-conformance", "version": __version__, "features_digest": features_digest()},
         "run": {
             "profiles": state.profiles, "roles": list(state.roles), "assumptions": dict(state.assumptions),
             "non_default_assumptions": state.assumptions.non_default(),
             "adapter": {"name": impl.name, "version": impl.version, "roles": list(impl.roles)},
+            "seed": state.seed, "strict": state.strict, "include_field": state.include_field,
             "python": sys.version.split()[0], "platform": platform.platform(),
             "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(state.started)),
             "ended": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "include_field": state.include_field,
+            "replay": replay_command(state), "waivers": [w.to_json() for w in state.waivers],
         },
         "totals": {"scenarios": dict(outcomes), "executed": executed, "adapter_errors": outcomes["adapter-error"],
                    "rules": dict(Counter(r["verdict"] for r in rules))},
         "rules": rules,
-        "verdict": overall_verdict(rules, executed),
+        "verdict": verdict,
+        "gate": {"passed": exit_code(verdict, reasons) == 0, "reasons": reasons, "exit_code": exit_code(verdict, reasons)},
     }
+    return redact(document)
+
+
+def exit_code(verdict: str, reasons: list[str]) -> int:
+    """0 conformant (warnings allowed), 1 non-conformant / gate failed, 3 harness or adapter error."""
+    if verdict == "error":
+        return 3
+    if verdict in ("conformant", "conformant-with-warnings") and not reasons:
+        return 0
+    return 1
 
 
 def write_json_atomic(path: Path, document: Any) -> None:
@@ -109,23 +173,8 @@ def write_json_atomic(path: Path, document: Any) -> None:
 
 
 def write_results(state: RunState, report_dir: str | os.PathLike[str]) -> Path:
+    """Build, validate and write results.json, then every report derived from it."""
+    from bru_conformance.reports import write_reports
+
     document = build(state)
-    from bru_conformance.schemas import validate
-
-    validate("results", document)
-    path = Path(report_dir) / "results.json"
-    write_json_atomic(path, document)
-    return path
-
-
-def area_summary_lines(state: RunState) -> list[str]:
-    counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for o in state.outcomes.values():
-        counts[o.rule[:3]][o.outcome] += 1
-    lines = [f"{'area':<16}{'passed':>8}{'failed':>8}{'skipped':>9}{'adapter errors':>16}"]
-    for area in AREAS:
-        c = counts.get(area)
-        if c:
-            skipped = c["skipped"] + c["unsupported"]
-            lines.append(f"{area + ' ' + AREAS[area]:<16}{c['passed']:>8}{c['failed'] + c['error']:>8}{skipped:>9}{c['adapter-error']:>16}")
-    return lines
+    return write_reports(document, Path(report_dir))

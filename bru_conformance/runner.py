@@ -7,13 +7,15 @@ working directory.
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from bru_conformance.resources import suite_dir
+from bru_conformance.resources import features_dir, suite_dir
 
 
 @dataclass
@@ -26,13 +28,18 @@ class RunOptions:
     adapter_cmd: str | None = None
     adapter_timeout: float = 10.0
     include_field: bool = False
+    strict: bool = False
+    waivers: Path | None = None
+    seed: int = 0
+    allure: bool = True
     quiet: bool = False
     extra: list[str] = field(default_factory=list)
 
 
 def pytest_args(options: RunOptions) -> list[str]:
     suite = suite_dir()
-    args = [str(suite / "test_conformance.py"), "-c", str(suite / "pytest.ini"), "--rootdir", str(suite),
+    root = os.path.commonpath([suite, features_dir()])  # reporters want feature files under the rootdir
+    args = [str(suite / "test_conformance.py"), "-c", str(suite / "pytest.ini"), "--rootdir", root,
             "-p", "bru_conformance.plugin", "-p", "no:cacheprovider",
             "--bru-report-dir", str(options.report_dir.resolve()), "--bru-role", options.role]
     for profile in options.profiles:
@@ -45,7 +52,19 @@ def pytest_args(options: RunOptions) -> list[str]:
         args += ["--bru-adapter-cmd", options.adapter_cmd, "--bru-adapter-timeout", str(options.adapter_timeout)]
     if options.include_field:
         args.append("--bru-field")
-    args += ["-q", "--no-header", "-rN"] if options.quiet else ["-q", "-rf"]
+    if options.strict:
+        args.append("--bru-strict")
+    if options.waivers:
+        args += ["--bru-waivers", str(options.waivers.resolve())]
+    args += ["--bru-seed", str(options.seed)]
+    if options.allure:
+        args += ["--alluredir", str((options.report_dir / "allure-results").resolve()), "--clean-alluredir"]
+    if options.quiet:
+        args += ["-q", "--no-header", "-rN", "--bru-progress", "off"]
+    elif sys.stdout.isatty():  # a live bar replaces pytest's terminal; the plugin prints failures itself
+        args += ["-p", "no:terminal", "--bru-progress", "live"]
+    else:  # logs: pytest's dots and short failure lines
+        args += ["-q", "--no-header", "--tb=line", "-rf", "--bru-progress", "off"]
     return args + options.extra
 
 
@@ -59,4 +78,8 @@ class RunOutcome:
 def run(options: RunOptions) -> RunOutcome:
     started = time.perf_counter()
     code = pytest.main(pytest_args(options))
+    if options.allure:
+        from bru_conformance.allure_support import redact_dir
+
+        redact_dir(options.report_dir / "allure-results")
     return RunOutcome(int(code), time.perf_counter() - started, options.report_dir / "results.json")

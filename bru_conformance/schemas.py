@@ -70,7 +70,7 @@ def validate_message(sender: str, message: Any) -> None:
     """
     if not isinstance(message, dict) or message.get("jsonrpc") != "2.0":
         raise SchemaError("not a JSON-RPC 2.0 object")
-    if "id" in message and not (message["id"] is None or isinstance(message["id"], (int, str))) or isinstance(message.get("id"), bool):
+    if ("id" in message and not (message["id"] is None or isinstance(message["id"], (int, str)))) or isinstance(message.get("id"), bool):
         raise SchemaError(f"invalid id {message.get('id')!r}")
     if "method" in message:
         method = message["method"]

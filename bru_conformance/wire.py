@@ -61,10 +61,13 @@ def job(j: UploadJob) -> dict[str, Any]:
     unavailable = sorted(j._unavailable)
     out: dict[str, Any] = {"localIdentifier": j.local_identifier, "state": j.state.name.lower(),
                            "destination": request(j.destination), "profile": j.profile, "unavailable": unavailable}
-    out["resource"] = resource(j._resource)
-    out["type"] = "downloadOnly" if j._type is JobType.DOWNLOAD_ONLY else "upload"
-    out["responseHeaderFields"] = j._headers
-    out["error"] = None if j._error is None else {"domain": j._error.domain, "code": int(j._error.code)}
+    fields = {"resource": lambda: resource(j._resource),
+              "type": lambda: "downloadOnly" if j._type is JobType.DOWNLOAD_ONLY else "upload",
+              "responseHeaderFields": lambda: j._headers,
+              "error": lambda: None if j._error is None else {"domain": j._error.domain, "code": int(j._error.code)}}
+    for name, value in fields.items():
+        if name not in j._unavailable:  # a field the profile lacks is not sent at all
+            out[name] = value()
     return out
 
 

@@ -33,7 +33,7 @@ def test_default_run_passes_every_profile_and_writes_valid_results(tmp_path: Pat
     assert results["totals"]["scenarios"].get("failed", 0) == 0 and results["totals"]["executed"] > 100
     profiles_seen = {s["profile"] for r in results["rules"] for s in r["scenarios"]}
     assert profiles_seen == set(results["run"]["profiles"])
-    assert "conformance by area" in out and "wall " in out
+    assert "conformance by area" in out and "wall " in out and "gate: passed" in out
 
 
 def alternative_readings() -> list[str]:

@@ -1,0 +1,140 @@
+"""Every report is derived from the one results document: JUnit XML, Markdown summary, badge, HTML.
+
+`write_reports` validates the document, renders all outputs into a private temporary directory inside
+the report directory and then moves each into place with `os.replace`, so readers see either the old
+set or the new one, never half a file; names are fixed, so nothing is written outside the directory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import xml.etree.ElementTree as ET
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from bru_conformance.schemas import validate
+
+OUTPUTS = ("results.json", "junit.xml", "summary.md", "badge.json", "report.html")
+LEVEL_WORD = {"must": "MUST", "should": "SHOULD", "may": "MAY", "info": "INFO"}
+VERDICT_COLOR = {"conformant": "brightgreen", "conformant-with-warnings": "yellow", "partial": "orange",
+                 "non-conformant": "red", "error": "lightgrey"}
+
+
+def area_table(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per area: rule verdict counts and scenario outcome counts, in catalogue order."""
+    areas: dict[str, dict[str, Any]] = {}
+    for rule in document["rules"]:
+        row = areas.setdefault(rule["area"], {"area": rule["area"], "name": rule.get("area_name", rule["area"]),
+                                              "rules": Counter(), "scenarios": Counter()})
+        row["rules"][rule["verdict"]] += 1
+        for s in rule["scenarios"]:
+            row["scenarios"][s["outcome"]] += 1
+    return list(areas.values())
+
+
+def junit(document: dict[str, Any]) -> bytes:
+    suites = ET.Element("testsuites", name="bru-conformance")
+    by_area: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = defaultdict(list)
+    for rule in document["rules"]:
+        for s in rule["scenarios"]:
+            by_area[f"{rule['area']} {rule.get('area_name', '')}".strip()].append((rule, s))
+    totals: Counter[str] = Counter()
+    for area, cases in by_area.items():
+        counts = Counter()
+        suite = ET.SubElement(suites, "testsuite", name=area)
+        for rule, s in cases:
+            case = ET.SubElement(suite, "testcase", classname=f"{rule['area']}.{rule['id']}",
+                                 name=f"[{LEVEL_WORD[rule['level']]}] {rule['id']} {s['name']} [{s['profile']}]",
+                                 time=f"{s['duration']:.6f}")
+            props = ET.SubElement(case, "properties")
+            for key, value in (("rule", rule["id"]), ("level", rule["level"]), ("profile", s["profile"] or ""),
+                               ("source", (rule["sources"] or [""])[0])):
+                ET.SubElement(props, "property", name=key, value=value)
+            counts["tests"] += 1
+            text = "\n".join(s.get("steps") or []) + (f"\n\n{s['message']}" if s.get("message") else "")
+            if s["outcome"] == "failed":
+                counts["failures"] += 1
+                ET.SubElement(case, "failure", message=f"{rule['id']} failed at: {s.get('failed_step')}").text = text
+            elif s["outcome"] in ("error", "adapter-error"):
+                counts["errors"] += 1
+                ET.SubElement(case, "error", message=f"{s['outcome']}: {(s.get('message') or '')[:200]}").text = text
+            elif s["outcome"] in ("skipped", "unsupported", "waived"):
+                counts["skipped"] += 1
+                why = s["outcome"] + (f": {s['waiver']['reason']} ({s['waiver']['link']})" if s.get("waiver") else "")
+                ET.SubElement(case, "skipped", message=why)
+        for key in ("tests", "failures", "errors", "skipped"):
+            suite.set(key, str(counts[key]))
+        totals.update(counts)
+    for key in ("tests", "failures", "errors", "skipped"):
+        suites.set(key, str(totals[key]))
+    ET.indent(suites)
+    return ET.tostring(suites, encoding="utf-8", xml_declaration=True)
+
+
+def badge(document: dict[str, Any]) -> dict[str, Any]:
+    """shields.io endpoint format."""
+    return {"schemaVersion": 1, "label": "PhotoKit BRU conformance", "message": document["verdict"],
+            "color": VERDICT_COLOR.get(document["verdict"], "lightgrey")}
+
+
+def _env() -> Environment:
+    env = Environment(loader=PackageLoader("bru_conformance", "templates"), autoescape=select_autoescape(["html", "j2"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["level"] = lambda level: LEVEL_WORD.get(level, level)
+    env.filters["tojson_pretty"] = lambda value: json.dumps(value, indent=1)
+    return env
+
+
+def context(document: dict[str, Any]) -> dict[str, Any]:
+    rules = document["rules"]
+    return {"doc": document, "areas": area_table(document),
+            "failed": [r for r in rules if r["verdict"] in ("failed", "error")],
+            "waived": [r for r in rules if r["verdict"] == "waived" or any(s.get("waiver") for s in r["scenarios"])],
+            "untested": [r for r in rules if r["verdict"] == "untested"],
+            "unsupported": [r for r in rules if r["verdict"] == "unsupported"],
+            "stale": [(r, s) for r in rules for s in r["scenarios"] if s.get("stale_waiver")],
+            "rules": rules}
+
+
+def render(document: dict[str, Any]) -> dict[str, bytes]:
+    env = _env()
+    ctx = context(document)
+    return {
+        "results.json": (json.dumps(document, indent=2) + "\n").encode(),
+        "junit.xml": junit(document),
+        "summary.md": env.get_template("summary.md.j2").render(**ctx).encode(),
+        "badge.json": (json.dumps(badge(document)) + "\n").encode(),
+        "report.html": env.get_template("report.html.j2").render(**ctx).encode(),
+    }
+
+
+def write_reports(document: dict[str, Any], report_dir: Path) -> Path:
+    validate("results", document)
+    report_dir = report_dir.resolve()
+    if report_dir.exists() and not report_dir.is_dir():
+        raise NotADirectoryError(f"--report-dir {report_dir} is not a directory")
+    report_dir.mkdir(parents=True, exist_ok=True)
+    outputs = render(document)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=report_dir))
+    try:
+        for name, data in outputs.items():
+            (staging / name).write_bytes(data)
+        for name in outputs:
+            target = report_dir / name
+            assert target.parent == report_dir  # fixed names: never outside the report directory
+            os.replace(staging / name, target)  # replaces a symlink itself, never what it points to
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return report_dir / "results.json"
+
+
+def rerender(results_path: Path, report_dir: Path | None = None) -> Path:
+    """`bru-conformance report results.json`: every output again from a saved results file."""
+    document = json.loads(results_path.read_text(encoding="utf-8"))
+    return write_reports(document, report_dir or results_path.parent)
