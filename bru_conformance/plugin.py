@@ -83,7 +83,30 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--bru-seed", type=int, default=0, help="seed recorded in the results (and used by exploration)")
 
 
+def _memoize_step_lookup() -> None:
+    """pytest-bdd 9 scans every fixture name for every step line (most of a run's time); the step
+    definitions visible to our one scenario module never change during a run, so remember the match."""
+    import importlib
+
+    bdd_scenario = importlib.import_module("pytest_bdd.scenario")  # the package re-exports a function of that name
+
+    if getattr(bdd_scenario.find_fixturedefs_for_step, "_bru_memo", False):
+        return
+    original = bdd_scenario.find_fixturedefs_for_step
+    memo: dict[tuple[Any, ...], list[Any]] = {}
+
+    def find(step: Any, fixturemanager: Any, node: Any) -> list[Any]:
+        key = (step.type, step.name, id(fixturemanager), getattr(node, "module", None))
+        if key not in memo:
+            memo[key] = list(original(step, fixturemanager, node))
+        return memo[key]
+
+    find._bru_memo = True  # type: ignore[attr-defined]
+    bdd_scenario.find_fixturedefs_for_step = find
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    _memoize_step_lookup()
     config.addinivalue_line("markers", "bru(tag): a Gherkin tag of the conformance catalogue")
     command = config.getoption("--bru-adapter-cmd")
     if command:
@@ -268,7 +291,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         outcome.message = reason or None
     if report.when == "teardown":
         world = item.stash.get(_WORLD, None)
-        if world is not None:
+        if world is not None and outcome.outcome != "passed":  # evidence where a verdict needs explaining
             outcome.trace = world.trace.as_json(last=40)
         template = _template(getattr(item, "obj", None))
         if template is not None:

@@ -53,6 +53,10 @@ class AppStore:
     resources: dict[str, AssetResource] = field(default_factory=dict)
 
 
+class _Stopped(Exception):
+    """The termination flag was seen inside a change block: abandon the block."""
+
+
 class ReferenceExtension:
     """One extension process. Holds only the termination flag; all state lives in the store."""
 
@@ -153,6 +157,7 @@ class ReferenceApp:
             if ext.terminating:
                 return ProcessingResult.PROCESSING  # TER-08
             self._acknowledge_finished()
+            self._cancel_redundant()
             if ext.terminating:
                 return ProcessingResult.PROCESSING
             if self.library.authorization_status() is AuthorizationStatus.AUTHORIZED:
@@ -182,6 +187,7 @@ class ReferenceApp:
             del self.store.creating[rid]
             if jid is not None and jid in live:
                 self.store.in_flight[rid] = jid
+                self.store.pending.pop(rid, None)
             else:
                 self.store.pending[rid] = self.store.resources[rid]
                 self.store.pending.move_to_end(rid, last=False)
@@ -203,7 +209,12 @@ class ReferenceApp:
                 did |= self._change(job, lambda cr: cr.acknowledge(), resource)
             else:
                 fresh = self.destination()
-                did |= self._change(job, lambda cr: cr.retry(fresh), None)  # noqa: B023 - called at once
+                try:
+                    did |= self._change(job, lambda cr: cr.retry(fresh), None)  # noqa: B023 - called at once
+                except PhotoKitError as err:
+                    if err.code is not PhotoKitErrorCode.LIMIT_EXCEEDED:
+                        raise
+                    break  # AMB-02 article reading: no room to retry yet; acknowledging next frees slots
         return did
 
     def _acknowledge_finished(self) -> bool:
@@ -233,6 +244,18 @@ class ReferenceApp:
             if resource is not None:
                 self.store.in_flight.pop(resource.resource_id, None)
         return True
+
+    def _cancel_redundant(self) -> bool:
+        """CAN-03/04 (26.5+): cancel queued jobs (found with `.process`) for resources already on the server."""
+        if not self._has("Action.process"):
+            return False
+        did = False
+        for job in self.library.fetch_jobs(Action.PROCESS):
+            resource = self._resource_of(job)
+            if (resource is not None and resource.resource_id in self.store.uploaded
+                    and self.store.in_flight.get(resource.resource_id) != job.local_identifier):
+                did |= self._change(job, lambda cr: cr.cancel(), None)
+        return did
 
     def _record(self, resource: AssetResource, confirmation: str | None, job: UploadJob) -> None:
         """The ledger: uploaded only on server confirmation; otherwise count an attempt and re-queue."""
@@ -287,16 +310,16 @@ class ReferenceApp:
         if not self.store.pending:
             return False
         free = self.library.job_limit() - len(self.store.in_flight) - len(self.store.creating)
-        batch = [self.store.pending.popitem(last=False)[1] for _ in range(min(free, len(self.store.pending)))]
+        # TER-07: the batch stays in `pending` (which survives a kill) until the creations are committed
+        batch = list(self.store.pending.values())[:max(free, 0)]
         if not batch or ext.terminating:
-            for r in reversed(batch):
-                self.store.pending[r.resource_id] = r
-                self.store.pending.move_to_end(r.resource_id, last=False)
             return False
         use_request = self._has("creationRequestForJob")
 
         def block() -> None:
             for resource in batch:
+                if ext.terminating:
+                    raise _Stopped  # TER-03: drop the unfinished change block; nothing of it is applied
                 if use_request:
                     request = self.library.creation_request_for_job(self.destination(), resource)
                     self.store.creating[resource.resource_id] = request.placeholder
@@ -306,14 +329,15 @@ class ReferenceApp:
 
         try:
             perform_changes(self.library, block)
-        except PhotoKitError:
-            for r in reversed(batch):
+        except (PhotoKitError, _Stopped) as err:
+            for r in batch:
                 self.store.creating.pop(r.resource_id, None)
-                self.store.pending[r.resource_id] = r
-                self.store.pending.move_to_end(r.resource_id, last=False)
+            if isinstance(err, _Stopped):
+                return False
             raise
         for resource in batch:
             self.store.in_flight[resource.resource_id] = self.store.creating.pop(resource.resource_id)
+            self.store.pending.pop(resource.resource_id, None)
         return True
 
 

@@ -53,6 +53,8 @@ class PhotoLibraryContents:
         self._record("deleted", asset_id)
 
     def prune_history(self) -> None:
+        """Every token handed out so far expires; a token read afterwards is valid again."""
+        self._token += 1
         self._pruned_through = self._token
         self._history.clear()
 

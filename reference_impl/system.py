@@ -143,6 +143,7 @@ class ReferenceSystem:
         self._created_in_call: list[str] = []
         self._deferred_starts: list[str] = []
         self._termination: tuple[TerminationMode, int] | None = None
+        self._termination_at: str | None = None  # a change kind: deliver when a block holding it commits
         self._notice_at: float | None = None
         self._terminated_in_call = False
 
@@ -158,7 +159,7 @@ class ReferenceSystem:
             return
         self._call_api_count += 1
         self._now += self.timings.call_cost
-        if self._termination and self._call_api_count >= self._termination[1]:
+        if self._termination and self._termination_at is None and self._call_api_count >= self._termination[1]:
             mode, _ = self._termination
             if mode is TerminationMode.HARD_KILL:
                 self._termination = None
@@ -312,6 +313,12 @@ class ReferenceSystem:
         for op in block.ops:
             if op.kind == "retry":
                 self._schedule_start(op.local_identifier)
+        if self._termination and self._in_call and any(op.kind == self._termination_at for op in block.ops):
+            mode, self._termination, self._termination_at = self._termination[0], None, None
+            if mode is TerminationMode.HARD_KILL:  # the change stays applied; the process dies before it hears so
+                raise ExtensionKilled("killed without notice right after the change block committed")
+            if mode is TerminationMode.NOTICE_MID_CALL:
+                self._deliver_notice()
 
     def create_job(self, destination: Request, resource: AssetResource) -> None:
         block = self._open_block("createJob")
@@ -465,8 +472,10 @@ class ReferenceSystem:
     def script_uploads(self, outcomes: Iterable[UploadOutcome], resource_id: str | None = None) -> None:
         self.server.script(list(outcomes), resource_id)
 
-    def schedule_termination(self, mode: TerminationMode, after_calls: int = 0) -> None:
-        self._termination = (mode, after_calls)
+    def schedule_termination(self, mode: TerminationMode, after_calls: int = 0, *, at_change: str | None = None) -> None:
+        if at_change not in (None, "create", "acknowledge", "retry", "cancel"):
+            raise BruError(f"no change kind {at_change!r}: use create, acknowledge, retry or cancel")
+        self._termination, self._termination_at = (mode, after_calls), at_change
 
     def processing_calls(self) -> list[ProcessingCall]:
         return list(self._calls)
@@ -545,7 +554,8 @@ class ReferenceSystem:
         self._in_call, self._call_api_count, self._call_started = True, 0, self._now
         self._created_in_call, self._deferred_starts = [], []
         self._terminated_in_call, self._notice_at = False, None
-        if self._termination and self._termination[0] is TerminationMode.NOTICE_MID_CALL and self._termination[1] <= 0:
+        if (self._termination and self._termination_at is None and self._termination[0] is TerminationMode.NOTICE_MID_CALL
+                and self._termination[1] <= 0):
             self._termination = None
             self._deliver_notice()
         result: ProcessingResult | None = None

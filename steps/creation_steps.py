@@ -1,3 +1,236 @@
-"""Steps specific to the creation feature; shared wording lives in setup_steps, job_steps and app_steps."""
+"""Steps specific to the creation feature; shared wording lives in setup_steps, job_steps and app_steps.
+
+The @system steps play the app against the SYSTEM contract (placeholders, the deprecated 26.1 creator,
+change requests used after their block ended). The @app steps read the trace of what the APP asked.
+"""
 
 from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from parse import with_pattern
+from pytest_bdd import given, parsers, then, when
+
+from bru_conformance.contracts import perform_changes
+from bru_conformance.protocol import JobState, PhotoKitErrorCode, TraceEvent
+from bru_conformance.trace import APP_TO_SYSTEM, SYSTEM_TO_APP
+from bru_conformance.world import World
+from steps.job_steps import DEFAULT_URL, _create_in_block, _finish, _mutate, destination
+from steps.vocabulary import OUTCOMES, TYPES, p
+
+_CREATES = ("create_job", "creation_request_for_job", "creation_request_for_download_job")
+_CHANGES = (*_CREATES, "change_request_for", "acknowledge", "retry", "cancel")
+_MUTATIONS = ("acknowledge", "retry", "cancel")
+
+
+@with_pattern("|".join(_MUTATIONS))
+def _mutation(text: str) -> str:
+    return text
+
+
+def _p(pattern: str) -> Any:
+    """`p` plus the change-request mutations of this module (acknowledge, retry, cancel)."""
+    return parsers.parse(pattern, extra_types={**TYPES, "Mutation": _mutation})
+
+
+# ------------------------------------------------------------------------------------ acting (@system)
+@given(p('download-only job "{alias}" is {state:State}'))
+def download_job_in_state(world: World, alias: str, state: JobState) -> None:
+    """A download-only job (26.4+) for the photo, driven to the state through the Environment contract."""
+    _create_in_block(world, [alias], download_only=True)
+    if state is JobState.PENDING:
+        world.env.start_uploads(world.job(alias))
+    elif state is JobState.SUCCEEDED:
+        _finish(world, alias, OUTCOMES["success"])
+    elif state is JobState.FAILED:
+        _finish(world, alias, OUTCOMES["an iCloud download failure"])
+    elif state is JobState.CANCELLED:
+        _mutate(world, alias, lambda r: r.cancel())
+
+
+@when("the app creates one upload job more than the jobLimit in one change block")
+def create_over_limit(world: World) -> None:
+    """jobLimit + 1 creations (jobLimit read from the system) in a single change block."""
+    count = world.library.job_limit() + 1
+    world.attempt(lambda: _create_in_block(world, [f"over-{i}" for i in range(1, count + 1)]))
+
+
+def _create_reading_placeholder(world: World, alias: str, download_only: bool) -> None:
+    resource = world.resource(alias)
+
+    def block() -> None:
+        if download_only:
+            request = world.library.creation_request_for_download_job(resource)
+        else:
+            request = world.library.creation_request_for_job(destination(world), resource)
+        placeholder = request.placeholder
+        assert placeholder, "placeholderForCreatedAssetResourceUploadJob was nil inside the change block"
+        world.jobs[alias] = placeholder
+
+    perform_changes(world.library, block)
+
+
+@when(p('the app creates an upload job for "{alias}" and reads its placeholder inside the change block'))
+def create_reading_placeholder(world: World, alias: str) -> None:
+    """creationRequestForJob (26.4+); the placeholder is read before the block commits and kept as the job's name."""
+    world.attempt(lambda: _create_reading_placeholder(world, alias, download_only=False))
+
+
+@when(p('the app creates a download-only job for "{alias}" and reads its placeholder inside the change block'))
+def create_download_reading_placeholder(world: World, alias: str) -> None:
+    """creationRequestForDownloadJob (26.4+); the placeholder is read before the block commits."""
+    world.attempt(lambda: _create_reading_placeholder(world, alias, download_only=True))
+
+
+@when(p('the app creates an upload job for "{alias}" with the deprecated createJob'))
+def create_with_create_job(world: World, alias: str) -> None:
+    """The 26.1 creator, which returns nothing, in whatever profile the scenario runs."""
+    resource = world.resource(alias)
+
+    def create() -> None:
+        perform_changes(world.library, lambda: world.library.create_job(destination(world, url=DEFAULT_URL), resource))
+        found = world.env.job_for_resource(resource.resource_id)
+        assert found, f"createJob committed but no job exists for {alias}"
+        world.jobs[alias] = found
+
+    world.attempt(create)
+
+
+@when("the app creates a download-only job outside a change block")
+def create_download_outside(world: World) -> None:
+    """creationRequestForDownloadJob with no change block open, for a photo named "outside"."""
+    resource = world.resource("outside")
+    world.attempt(lambda: world.library.creation_request_for_download_job(resource))
+
+
+@when(_p('the app calls {mutation:Mutation}() on a change request for job "{alias}" kept from an ended change block'))
+def mutate_with_stale_request(world: World, mutation: str, alias: str) -> None:
+    """Obtain the job's change request in one block, commit it empty, then use the request afterwards."""
+    holder: dict[str, Any] = {}
+    perform_changes(world.library, lambda: holder.setdefault("r", world.library.change_request_for(world.job(alias))))
+    request = holder["r"]
+    assert request is not None, f"no change request for job {alias}"
+    call = {"acknowledge": request.acknowledge, "retry": lambda: request.retry(None), "cancel": request.cancel}[mutation]
+    world.attempt(call)
+
+
+# ------------------------------------------------------------------------------------ checking (@system)
+@then(p('the placeholder identifies the new job for "{alias}"'))
+def placeholder_names_job(world: World, alias: str) -> None:
+    """The identifier read inside the block is the live job the system now holds for that photo."""
+    placeholder = world.job(alias)
+    assert world.env.job_snapshot(placeholder) is not None, f"no job has the placeholder's identifier {placeholder}"
+    holder = world.env.job_for_resource(world.resource(alias).resource_id)
+    assert holder == placeholder, f"the job for {alias} is {holder}, the placeholder said {placeholder}"
+
+
+@then(p('no job exists for "{alias}"'))
+def no_job_for(world: World, alias: str) -> None:
+    """Neither the photo's resource nor a placeholder read for it names a live job."""
+    found = world.env.job_for_resource(world.resource(alias).resource_id)
+    assert found is None, f"job {found} exists for {alias}"
+    if alias in world.jobs:
+        assert world.env.job_snapshot(world.jobs[alias]) is None, f"the placeholder of {alias} names a live job"
+
+
+# ------------------------------------------------------------------------------------ the APP's trace
+def _app_events(world: World) -> list[TraceEvent]:
+    return [e for e in world.trace.events if e.direction in (APP_TO_SYSTEM, SYSTEM_TO_APP)]
+
+
+def _committed_creations(world: World) -> list[tuple[TraceEvent, str]]:
+    """Creations of the app whose change block committed: (event, resource id), oldest first."""
+    out: list[tuple[TraceEvent, str]] = []
+    staged: list[tuple[TraceEvent, str]] = []
+    for e in world.trace.calls(direction=APP_TO_SYSTEM):
+        if e.call == "begin_changes":
+            staged = []
+        elif e.call in _CREATES and e.error is None:
+            staged.append((e, str((e.args.get("resource") or {}).get("resource_id"))))
+        elif e.call == "commit_changes":
+            if e.error is None:
+                out.extend(staged)
+            staged = []
+        elif e.call == "abort_changes":
+            staged = []
+    return out
+
+
+@then("the app made every job change inside a change block")
+def changes_inside_blocks(world: World) -> None:
+    """Every create, change-request lookup, acknowledge, retry and cancel lies between begin and commit/abort."""
+    open_block = False
+    seen = 0
+    for e in world.trace.calls(direction=APP_TO_SYSTEM):
+        if e.call == "begin_changes":
+            open_block = True
+        elif e.call in ("commit_changes", "abort_changes"):
+            open_block = False
+        elif e.call in _CHANGES:
+            seen += 1
+            assert open_block, f"the app called {e.call} outside a change block (event {e.seq})"
+    assert seen, "the app changed no job at all"
+
+
+@then("the app created jobs only while the system was calling its extension")
+def created_in_calls(world: World) -> None:
+    """Every creation in the trace lies between a processing call's start and its end."""
+    in_call = False
+    created = 0
+    for e in _app_events(world):
+        if e.direction == SYSTEM_TO_APP and e.call == "process:start":
+            in_call = True
+        elif e.direction == SYSTEM_TO_APP and e.call == "process":
+            in_call = False
+        elif e.direction == APP_TO_SYSTEM and e.call in _CREATES:
+            created += 1
+            assert in_call, f"the app called {e.call} outside a processing call (event {e.seq})"
+    assert created, "the app created no job at all"
+
+
+@then("the app created exactly one upload job for each resource")
+def one_job_per_photo(world: World) -> None:
+    """Committed creations name every resource of the scenario once and none twice."""
+    counts = Counter(rid for _, rid in _committed_creations(world))
+    twice = sorted(rid for rid, n in counts.items() if n > 1)
+    assert not twice, f"the app created more than one job for {twice}"
+    missing = sorted(a for a, r in world.resources.items() if r.resource_id not in counts)
+    assert not missing, f"the app created no job for {missing}"
+
+
+@then("the app created as many upload jobs as the jobLimit allows")
+def filled_to_limit(world: World) -> None:
+    """The committed creations so far number exactly jobLimit (read from the system)."""
+    limit = world.library.job_limit()
+    got = len(_committed_creations(world))
+    assert got == limit, f"the app created {got} job(s); jobLimit is {limit}"
+
+
+@then("the app asked the library for the changes since its saved token")
+def asked_for_changes(world: World) -> None:
+    """fetchPersistentChanges(since:) was called and answered at least once."""
+    asked = [e for e in world.trace.calls("fetch_persistent_changes", APP_TO_SYSTEM) if e.error is None]
+    assert asked, "the app never fetched persistent changes"
+
+
+@then("the system refused no change block of the app")
+def nothing_refused(world: World) -> None:
+    """No commit of the app's change blocks failed."""
+    refused = [e for e in world.trace.calls("commit_changes", APP_TO_SYSTEM) if e.error]
+    assert not refused, f"the system refused {len(refused)} change block(s), the first with {refused[0].error}"
+
+
+@then("after its change block was refused with limitExceeded the app acknowledged jobs before creating jobs again")
+def acknowledged_after_refusal(world: World) -> None:
+    """After the first limitExceeded commit, an acknowledge comes before the next committed creation."""
+    code = int(PhotoKitErrorCode.LIMIT_EXCEEDED)
+    events = world.trace.calls(direction=APP_TO_SYSTEM)
+    refused = next((i for i, e in enumerate(events) if e.call == "commit_changes" and e.error
+                    and e.error.get("code") == code), None)
+    assert refused is not None, "no change block of the app was refused with limitExceeded"
+    later = {id(e) for e, _ in _committed_creations(world)}
+    created = next((i for i in range(refused + 1, len(events)) if id(events[i]) in later), None)
+    assert created is not None, "the app created no job after the refusal"
+    acks = [e for e in events[refused + 1:created] if e.call == "acknowledge" and e.error is None]
+    assert acks, "the app created jobs again without acknowledging any job first"

@@ -1,3 +1,57 @@
-"""Steps specific to the limits feature; shared wording lives in setup_steps, job_steps and app_steps."""
+"""Steps specific to the limits feature; shared wording lives in setup_steps, job_steps and app_steps.
+
+Scenarios speak about the jobLimit relative to its value ("every slot", "all but 2 slots"), because the
+value is not documented (LIM-05, AMB-11): the steps read it from the SYSTEM at run time.
+"""
 
 from __future__ import annotations
+
+from pytest_bdd import given, then
+
+from bru_conformance.protocol import JobState
+from bru_conformance.world import World
+from steps.job_steps import _create_in_block, _finish, _mutate, capacity
+from steps.vocabulary import OUTCOMES, p
+
+
+def _live(world: World) -> int:
+    """Jobs the scenario made that the system still holds (acknowledged and cancelled ones are gone)."""
+    return sum(1 for job_id in set(world.jobs.values()) if world.env.job_snapshot(job_id) is not None)
+
+
+def _fill(world: World, free: int, state: JobState) -> None:
+    """Register jobs "slot-1", "slot-2", ... until `free` slots remain, and drive each to `state`."""
+    limit = world.library.job_limit()
+    count = limit - free - _live(world)
+    assert count >= 0, f"jobLimit is {limit} and {_live(world)} jobs exist; cannot leave {free} slots free"
+    first = sum(1 for a in world.jobs if a.startswith("slot-")) + 1
+    aliases = [f"slot-{i}" for i in range(first, first + count)]
+    if aliases:
+        _create_in_block(world, aliases)
+    for alias in aliases:
+        if state is JobState.PENDING:
+            world.env.start_uploads(world.job(alias))
+        elif state is JobState.SUCCEEDED:
+            _finish(world, alias, OUTCOMES["success"])
+        elif state is JobState.FAILED:
+            _finish(world, alias, OUTCOMES["a timeout"])
+        elif state is JobState.CANCELLED:
+            _mutate(world, alias, lambda r: r.cancel())
+
+
+@given(p("every slot under the jobLimit is held by {state:State} jobs"))
+def limit_full(world: World, state: JobState) -> None:
+    """Add jobs "slot-1", ... in the state until the scenario's jobs take every slot (jobLimit read at run time)."""
+    _fill(world, 0, state)
+
+
+@given(p("all but {count:d} slot(s) under the jobLimit are held by {state:State} jobs"))
+def limit_all_but(world: World, count: int, state: JobState) -> None:
+    """Add jobs "slot-1", ... in the state until exactly `count` slots under the jobLimit are left free."""
+    _fill(world, count, state)
+
+
+@then("the whole jobLimit is free for new upload jobs")
+def limit_all_free(world: World) -> None:
+    """Exactly jobLimit new jobs fit in one change block (probes with jobLimit + 1, then jobLimit)."""
+    capacity(world, world.library.job_limit())

@@ -1,0 +1,205 @@
+Feature: Limits: the jobLimit and the per-call runtime limit
+  An app may hold at most jobLimit unacknowledged jobs: registered, pending, succeeded and failed ones all
+  take a slot, cancelled and acknowledged ones do not. Going past the limit is refused with limitExceeded;
+  room is made by acknowledging finished jobs. The value of jobLimit is not documented, so apps read it at
+  run time, and the scenarios below speak of it relative to its value. Each processing call also runs
+  under a runtime limit. Paraphrased from the job class page, the article and the SDK headers
+  (rules-digest.md section 3.10).
+
+  @must @system @src:D-JOB @src:H26.1-J
+  Rule: LIM-01 The jobLimit caps unacknowledged jobs, counting registered, pending, succeeded and failed ones alike
+
+    Scenario Outline: A jobLimit's worth of <state> jobs leaves no room for another
+      Given the upload extension is enabled
+      And every slot under the jobLimit is held by <state> jobs
+      Then exactly 0 more upload jobs fit under the jobLimit
+
+      Examples:
+        | state      |
+        | registered |
+        | pending    |
+        | succeeded  |
+        | failed     |
+
+    Scenario: Jobs in all four counted states add up toward the jobLimit
+      Given the upload extension is enabled
+      And job "queued" is registered
+      And job "sending" is pending
+      And job "sent" is succeeded
+      And job "broken" is failed
+      And all but 1 slot under the jobLimit are held by registered jobs
+      Then exactly 1 more upload jobs fit under the jobLimit
+
+    Scenario: A failed job whose one retry is spent still takes a slot
+      Given the upload extension is enabled
+      And job "spent" failed again after its one retry
+      And all but 1 slot under the jobLimit are held by registered jobs
+      Then exactly 1 more upload jobs fit under the jobLimit
+      And job "spent" is failed
+
+  @must @system @src:D-CR-NEW @src:ART
+  Rule: LIM-02 Going past the jobLimit is refused with limitExceeded, for new jobs and, in the article's reading, for retries
+
+    Scenario: A new job is refused with limitExceeded when succeeded jobs hold every slot
+      Given the upload extension is enabled
+      And every slot under the jobLimit is held by succeeded jobs
+      When the app creates an upload job for "refused"
+      Then it fails with limitExceeded
+      And no job exists for "refused"
+
+    @assume:AMB-02=retry-checks-limit
+    Scenario: A retry at the jobLimit is refused with limitExceeded and the job stays failed
+      Given the upload extension is enabled
+      And job "retry-at-limit" is failed
+      And every slot under the jobLimit is held by registered jobs
+      When the app retries job "retry-at-limit" keeping its destination
+      Then it fails with limitExceeded
+      And job "retry-at-limit" is failed
+      And fetching jobs to retry returns "retry-at-limit"
+
+    @assume:AMB-02=retry-checks-limit
+    Scenario: A retry below the jobLimit is accepted in the article's reading
+      Given the upload extension is enabled
+      And job "retry-with-room" is failed
+      And all but 1 slot under the jobLimit are held by registered jobs
+      When the app retries job "retry-with-room" keeping its destination
+      Then it succeeds
+      And job "retry-with-room" is registered
+
+    @assume:AMB-02=retry-keeps-slot
+    Scenario: A retry at the jobLimit keeps the job's own slot and is accepted
+      Given the upload extension is enabled
+      And job "retry-in-place" is failed
+      And every slot under the jobLimit is held by registered jobs
+      When the app retries job "retry-in-place" keeping its destination
+      Then it succeeds
+      And job "retry-in-place" is registered
+      And exactly 0 more upload jobs fit under the jobLimit
+
+  @must @src:D-JOB
+  Rule: LIM-03 Room under the jobLimit is made by fetching jobs per action and acknowledging or retrying them
+
+    @system
+    Scenario: Acknowledging a failed job at the jobLimit frees its slot
+      Given the upload extension is enabled
+      And job "gave-up" is failed
+      And every slot under the jobLimit is held by succeeded jobs
+      When the app acknowledges job "gave-up"
+      Then it succeeds
+      And exactly 1 more upload jobs fit under the jobLimit
+
+    @system @assume:AMB-02=retry-keeps-slot
+    Scenario: A retried job frees its slot once it has succeeded and been acknowledged
+      Given the upload extension is enabled
+      And job "second-try" is failed
+      And every slot under the jobLimit is held by registered jobs
+      When the app retries job "second-try" keeping its destination
+      And the upload of job "second-try" ends with success
+      And the app acknowledges job "second-try"
+      Then it succeeds
+      And exactly 1 more upload jobs fit under the jobLimit
+
+    @app
+    Scenario: The app fetches jobs to retry and to acknowledge to keep room for its backup
+      Given the library holds 120 photos
+      And the upload of "photo-3" will fail with a timeout
+      And the user turned on backup in the app
+      When 2 hours pass
+      Then the app fetched jobs to retry
+      And the app fetched jobs to acknowledge
+      And the server saw 2 upload attempts of "photo-3"
+      And every photo is uploaded exactly once and recorded by the app
+
+  @must @system @since:26.4 @src:ART @src:D-CR-CANCEL
+  Rule: LIM-04 Cancelled jobs take no slot under the jobLimit
+
+    Scenario: Cancelling a registered job at the jobLimit frees its slot
+      Given the upload extension is enabled
+      And job "redundant" is registered
+      And every slot under the jobLimit is held by registered jobs
+      When the app cancels job "redundant"
+      Then it succeeds
+      And job "redundant" no longer exists
+      And exactly 1 more upload jobs fit under the jobLimit
+
+    Scenario: Cancelling a pending job at the jobLimit frees its slot
+      Given the upload extension is enabled
+      And job "sent-elsewhere" is pending
+      And every slot under the jobLimit is held by registered jobs
+      When the app cancels job "sent-elsewhere"
+      Then it succeeds
+      And exactly 1 more upload jobs fit under the jobLimit
+
+  @must @src:D-JOB
+  Rule: LIM-05 The jobLimit's value is not documented, so the app reads it at run time instead of assuming one
+
+    @system
+    Scenario: The system reports a positive jobLimit
+      Given the upload extension is enabled
+      Then the jobLimit is a positive number read from the system
+
+    @app
+    Scenario: The app reads the jobLimit before it fills the queue
+      Given the library holds 120 photos
+      And the user turned on backup in the app
+      When the system makes a processing call
+      Then the app read the jobLimit from the system
+      And the app created as many upload jobs as the jobLimit allows
+      And the system refused no change block of the app
+
+    @app @assume:AMB-11=5
+    Scenario: With a jobLimit of 5 the app asks for 5 jobs in its first call
+      Given the library holds 12 photos
+      And the user turned on backup in the app
+      When the system makes a processing call
+      Then the app created 5 upload jobs
+      And the system refused no change block of the app
+
+  @must @system @src:ART
+  Rule: LIM-06 Each processing call runs under a runtime limit, and on devices under a memory limit, that the system enforces
+    The runtime limit is modelled (AMB-18: 60 s of virtual time per call, enforced by a hard kill). The
+    memory limit is not: the contracts carry no memory figures, so that half of the rule needs a device
+    (jetsam reports) and is not checked by these scenarios.
+
+    @assume:AMB-18=60s
+    Scenario: A call still working two minutes in is ended by a kill
+      Given the upload extension is enabled
+      And the extension works for 2 minutes in every processing call
+      When the system makes a processing call
+      Then the processing call was killed
+
+    @assume:AMB-18=60s
+    Scenario: A call that returns within the runtime limit keeps its answer
+      Given the upload extension is enabled
+      And the extension works for 45 seconds in every processing call
+      When the system makes a processing call
+      Then the processing call ended without being killed
+      And the app returns .completed
+
+  @may @src:ART
+  Rule: LIM-07 The upload server may cap the size of the uploads it accepts
+    The preflight exchange and its Upload-Limit header are not part of the model; a server's size cap
+    shows up as the server refusing the oversized upload, and the scenarios check what the system and
+    the reference app make of that refusal.
+
+    @system @since:26.4
+    Scenario: An upload refused by the server as too large fails its job with badServerResponse
+      Given the library holds a video "long-take"
+      And the upload extension is enabled
+      And the upload of "long-take" will fail with HTTP 400
+      When the app creates an upload job for "long-take"
+      And 1 minute passes
+      Then job "long-take" is failed
+      And job "long-take" has the error badServerResponse
+      And the server received "long-take" 0 times
+
+    @app @since:26.4
+    Scenario: The app gives up on a video the server refuses as too large
+      Given the library holds a video "huge"
+      And the next 3 uploads of "huge" will end with HTTP 400
+      And the user turned on backup in the app
+      When 1 hour passes
+      Then the app reported "huge" as failed
+      And the app did not record "huge" as uploaded
+      And the server saw 1 upload attempt of "huge"
+      And no job is left unacknowledged
