@@ -9,6 +9,7 @@ a SYSTEM adapter). Change-request handles travel as ids, kept in a per-session t
 
 from __future__ import annotations
 
+import functools
 import inspect
 import itertools
 from collections.abc import Callable, Iterable
@@ -116,8 +117,10 @@ ENV_CALLS: dict[str, Call] = {
     "advance": _c("env.advance", seconds=IDENTITY),
     "start_uploads": _c("env.startUploads", job=IDENTITY),
     "settle": _c("env.settle", job=IDENTITY),
+    "spend": _c("env.spend", seconds=IDENTITY),
     "run_processing_call": _c("env.runProcessingCall", (_call_to_wire, _call_from_wire)),
-    "schedule_termination": _c("env.scheduleTermination", mode=(lambda m: m.value, TerminationMode), afterCalls=IDENTITY),
+    "schedule_termination": _c("env.scheduleTermination", mode=(lambda m: m.value, TerminationMode), afterCalls=IDENTITY,
+                               atChange=IDENTITY),
     "processing_calls": _c("env.processingCalls", (lambda cs: [_call_to_wire(c) for c in cs], lambda ds: [_call_from_wire(d) for d in ds])),
     "next_processing_call_at": _c("env.nextProcessingCallAt", IDENTITY),
     "server_received": _c("env.serverReceived", IDENTITY),
@@ -129,7 +132,7 @@ ENV_CALLS: dict[str, Call] = {
 }
 ENV_DEFAULTS: dict[str, dict[str, Any]] = {"install_app": {"extensionRegistered": True, "urlBase": "https://backup.example.com/"},
                                            "script_uploads": {"resourceId": None}, "start_uploads": {"job": None},
-                                           "settle": {"job": None}, "schedule_termination": {"afterCalls": 0}}
+                                           "settle": {"job": None}, "schedule_termination": {"afterCalls": 0, "atChange": None}}
 BY_WIRE: dict[str, tuple[str, Call]] = {c.wire_method: (name, c) for table in (LIBRARY_CALLS, HANDLE_CALLS, ENV_CALLS)
                                         for name, c in table.items()}
 
@@ -145,6 +148,7 @@ def encode_args(call: Call, args: tuple[Any, ...], kwargs: dict[str, Any], defau
     return params
 
 
+@functools.cache
 def _snake(name: str) -> str:
     return "".join("_" + c.lower() if c.isupper() else c for c in name)
 
@@ -198,7 +202,7 @@ def serve_call(target: Any, handles: HandleTable, method: str, params: dict[str,
     function = getattr(target, name)
     args: list[Any] = []
     kwargs: dict[str, Any] = {}
-    parameters = list(inspect.signature(function).parameters.values())
+    parameters = _parameters(type(target), name, function)
     for index, (parameter, value) in enumerate(zip(parameters, values, strict=False)):
         if parameter.kind is inspect.Parameter.VAR_POSITIONAL:  # a generic proxy (e.g. the tracing library)
             args.extend(values[index:])
@@ -211,6 +215,16 @@ def serve_call(target: Any, handles: HandleTable, method: str, params: dict[str,
     if name in HANDLE_CALLS:
         return handles.add(value)
     return call.result[0](value) if value is not None else None
+
+
+_SIGNATURES: dict[tuple[type, str], list[inspect.Parameter]] = {}
+
+
+def _parameters(owner: type, name: str, function: Any) -> list[inspect.Parameter]:
+    key = (owner, name)
+    if key not in _SIGNATURES:
+        _SIGNATURES[key] = list(inspect.signature(function).parameters.values())
+    return _SIGNATURES[key]
 
 
 class WireChangeRequest:

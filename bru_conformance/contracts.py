@@ -242,6 +242,10 @@ class Environment(Protocol):
     def settle(self, local_identifier: str | None = None) -> None:
         """Let one job's upload (or every started one) finish now, making no processing call."""
 
+    def spend(self, seconds: float) -> None:
+        """Called by an extension during a processing call: it computes for `seconds` of virtual time
+        without calling PhotoKit. The runtime limit and the termination grace apply at their moment."""
+
     def run_processing_call(self) -> ProcessingCall:
         """Make one processing call now, whatever the schedule says."""
 

@@ -79,7 +79,8 @@ def gate(rules: list[dict[str, Any]], executed: int, adapter_errors: int, strict
         return "non-conformant", reasons
     # Rules left out by the user's own selection (-k, --role, --profile) are outside the claim; rules the
     # implementation declared it cannot run (undeclared profiles) are inside it and unchecked.
-    partial = [r["id"] for r in rules if r["level"] == "must" and r.get("expected") and r["verdict"] == "unsupported"]
+    partial = [r["id"] for r in rules if r["level"] == "must" and r.get("expected")
+               and any(s["outcome"] == "unsupported" for s in r["scenarios"])]
     verdict = "partial" if partial else "conformant-with-warnings" if "should" in failed else "conformant"
     if partial:
         reasons.append(f"MUST rule(s) not checked in this run: {', '.join(partial[:10])}{' …' if len(partial) > 10 else ''}")

@@ -5,10 +5,9 @@ Feature: Cancelling upload jobs that are still queued
   process action (26.5). Paraphrased from Apple's article and the cancel() page (rules-digest.md
   section 3.8).
 
-  @must @since:26.4 @src:D-CR-CANCEL @src:ART
+  @must @system @since:26.4 @src:D-CR-CANCEL @src:ART
   Rule: CAN-01 Only a job that is registered or pending can be cancelled
 
-    @system
     Scenario Outline: A <state> job can be cancelled
       Given the upload extension is enabled
       And job "queued" is <state>
@@ -21,7 +20,7 @@ Feature: Cancelling upload jobs that are still queued
         | registered |
         | pending    |
 
-    @system @implementation-defined
+    @implementation-defined
     Scenario Outline: Cancelling a <state> job is refused and the job stays as it was
       Given the upload extension is enabled
       And job "finished" is <state>
@@ -33,14 +32,6 @@ Feature: Cancelling upload jobs that are still queued
         | state     |
         | succeeded |
         | failed    |
-
-    @app @since:26.5
-    Scenario: The app cancels none of the jobs of an ordinary backup
-      Given the library holds 3 photos
-      And the user turned on backup in the app
-      When 1 hour passes
-      Then the app cancelled 0 jobs
-      And every photo is uploaded exactly once and recorded by the app
 
   @must @system @since:26.4 @src:D-CR-CANCEL @src:ART
   Rule: CAN-02 A cancelled job is acknowledged at once and holds no slot under the jobLimit
@@ -101,6 +92,14 @@ Feature: Cancelling upload jobs that are still queued
       Then the app cancelled 1 job
       And the server received "twin" 1 time
       And no job is left unacknowledged
+
+    @app @since:26.5
+    Scenario: The app cancels none of the jobs of an ordinary backup, since none is redundant
+      Given the library holds 3 photos
+      And the user turned on backup in the app
+      When 1 hour passes
+      Then the app cancelled 0 jobs
+      And every photo is uploaded exactly once and recorded by the app
 
   @should @app @since:26.5 @src:ART
   Rule: CAN-04 The app looks for jobs it could cancel by fetching the process set

@@ -59,13 +59,12 @@ Feature: Termination: the system ends the extension, and calls it again later
         | calls |
         | 2     |
         | 5     |
-        | 20    |
-        | 50    |
+        | 8     |
 
     Scenario: Told to terminate in the middle of creating jobs, the app leaves that change block uncommitted
       Given the library holds 120 photos
       And the user turned on backup in the app
-      And the system will send a termination notice after 20 calls into the system in the next processing call
+      And the system will send a termination notice after 7 calls into the system in the next processing call
       When the system makes a processing call
       Then the app committed no change block after the termination notice
       And the processing call ended without being killed
@@ -165,9 +164,8 @@ Feature: Termination: the system ends the extension, and calls it again later
         | calls |
         | 1     |
         | 4     |
-        | 30    |
-        | 55    |
-        | 80    |
+        | 7     |
+        | 9     |
 
     Scenario Outline: Killed right after committing a change that <change> a job, the app still backs up every photo once
       Given the library holds 60 photos
@@ -209,7 +207,7 @@ Feature: Termination: the system ends the extension, and calls it again later
         | calls |
         | 0     |
         | 3     |
-        | 30    |
+        | 8     |
 
     Scenario: Told to terminate right after a call, the app still backs up every photo once
       Given the library holds 60 photos

@@ -167,6 +167,9 @@ class ReferenceSystem:
             if mode is TerminationMode.NOTICE_MID_CALL:
                 self._termination = None
                 self._deliver_notice()
+        self._enforce_limits()
+
+    def _enforce_limits(self) -> None:
         limit = self.policy.runtime_limit
         if limit is not None and self._now - self._call_started > limit:
             self.diagnostics.append(f"runtime limit {limit} s exceeded: extension killed")
@@ -174,6 +177,30 @@ class ReferenceSystem:
         if self._notice_at is not None and self._now - self._notice_at > self.timings.termination_grace:
             self.diagnostics.append("extension kept working after the termination notice: killed")
             raise ExtensionKilled("did not stop after the termination notice")
+
+    def spend(self, seconds: float) -> None:
+        """The extension computes for `seconds` without calling PhotoKit; limits apply at their moment."""
+        if not self._in_call:
+            self._now += seconds
+            return
+        end = self._now + seconds
+        if self._termination and self._termination_at is None and self._termination[0] is not TerminationMode.NOTICE_AFTER_CALL:
+            mode, after = self._termination  # time spent counts like the calls it could have made
+            at = self._now + max(0, after - self._call_api_count) * self.timings.call_cost
+            if at <= end:
+                self._now, self._call_api_count, self._termination = at, max(after, self._call_api_count), None
+                self._enforce_limits()
+                if mode is TerminationMode.HARD_KILL:
+                    raise ExtensionKilled("killed without notice")
+                self._deliver_notice()
+        deadlines = [end]
+        if self.policy.runtime_limit is not None:
+            deadlines.append(self._call_started + self.policy.runtime_limit + self.timings.call_cost)
+        if self._notice_at is not None:
+            deadlines.append(self._notice_at + self.timings.termination_grace + self.timings.call_cost)
+        self._now = min(deadlines)
+        self._enforce_limits()
+        self._now = max(self._now, deadlines[0])
 
     def authorization_status(self) -> AuthorizationStatus:
         return self.authorization
