@@ -129,6 +129,8 @@ def pytest_configure(config: pytest.Config) -> None:
                        ("--strict", "--bru-strict"), ("--waivers", "--bru-waivers")):
         if config.getoption(name):
             options[flag] = config.getoption(name)
+    if config.option.keyword:
+        options["-k"] = config.option.keyword
     waivers = []
     if config.getoption("--bru-waivers"):
         from pathlib import Path

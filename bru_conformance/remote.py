@@ -15,6 +15,7 @@ import shlex
 import signal
 import subprocess
 import threading
+import time
 from collections import deque
 from typing import Any
 
@@ -106,6 +107,7 @@ class AdapterProcess:
             return self.endpoint.call(method, params)
         except ProtocolError as exc:
             self.broken = True
+            time.sleep(0.2)  # an I/O grace period (errors only): let the stderr reader catch the adapter's last words
             tail = self.stderr_tail()
             raise AdapterError(f"adapter protocol error during {method}: {exc}"
                                + (f"\n--- adapter stderr (last lines) ---\n{tail}" if tail else "")) from exc

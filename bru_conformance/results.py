@@ -46,10 +46,10 @@ def rule_verdict(outcomes: list[str], untestable: bool) -> str:
         return "failed"
     if "adapter-error" in outcomes:
         return "error"
+    if "waived" in outcomes:  # its failures are waived, not fixed
+        return "waived"
     if "passed" in outcomes:
         return "passed"
-    if "waived" in outcomes:
-        return "waived"
     return "unsupported" if "unsupported" in outcomes else "not-applicable"
 
 
@@ -119,9 +119,8 @@ def build(state: RunState, catalogue: Catalogue | None = None) -> dict[str, Any]
                 entry["waiver"] = waiver.to_json()
                 if outcome in ("failed", "error"):
                     entry["outcome"] = "waived"
-                elif outcome == "passed":
-                    entry["stale_waiver"] = True
             scenarios.append(entry)
+        _mark_stale(scenarios, by_rule.get(rule.id, []), state, rule.id)
         rules.append({
             "id": rule.id, "title": rule.title, "level": rule.level, "roles": rule.roles,
             "area": rule.area, "area_name": AREAS[rule.area], "sources": [s["url"] for s in rule.to_json()["sources"]],
@@ -152,6 +151,23 @@ def build(state: RunState, catalogue: Catalogue | None = None) -> dict[str, Any]
         "gate": {"passed": exit_code(verdict, reasons) == 0, "reasons": reasons, "exit_code": exit_code(verdict, reasons)},
     }
     return redact(document)
+
+
+def _mark_stale(entries: list[dict[str, Any]], raw: list[Any], state: RunState, rule_id: str) -> None:
+    """A waiver is stale when what it covers no longer fails: the whole rule (rule waivers) or every run
+    of the scenario (scenario waivers). Its passing runs are flagged, and the gate fails."""
+    failing = {o.scenario for o in raw if o.outcome in ("failed", "error")}
+    for waiver in state.waivers:
+        if waiver.rule == rule_id:
+            stale = not failing
+        elif waiver.scenario is not None and any(o.scenario == waiver.scenario for o in raw):
+            stale = waiver.scenario not in failing
+        else:
+            continue
+        if stale:
+            for entry in entries:
+                if entry.get("waiver") and entry["outcome"] == "passed" and waiver.covers(rule_id, entry["name"]):
+                    entry["stale_waiver"] = True
 
 
 def exit_code(verdict: str, reasons: list[str]) -> int:

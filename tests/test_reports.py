@@ -1,0 +1,185 @@
+"""Reports and the CI gate (issue 5): every output derived from one results document, consistent,
+redacted, re-renderable; exit codes; waivers; the HTML page opened in headless Chromium."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from bru_conformance.schemas import validate
+from tests.adapters.leaky_app import SECRETS
+
+ROOT = Path(__file__).resolve().parents[1]
+SELECTION = "ACK or ACT-01 or ACT-07 or CON-02"
+
+
+def run(report: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bru_conformance", "run", "--quiet", "--report-dir", str(report), *args],
+                          capture_output=True, text=True, cwd=ROOT, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def failing(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    report = tmp_path_factory.mktemp("failing") / "reports"
+    return report, run(report, "--adapter", "tests.adapters.leaky_app:factory", "-k", SELECTION)
+
+
+@pytest.fixture(scope="module")
+def passing(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    report = tmp_path_factory.mktemp("passing") / "reports"
+    return report, run(report, "-k", SELECTION)
+
+
+def load(report: Path) -> dict:
+    return json.loads((report / "results.json").read_text())
+
+
+def test_a_conformant_run_exits_0_and_writes_every_output(passing) -> None:  # type: ignore[no-untyped-def]
+    report, proc = passing
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    for name in ("results.json", "junit.xml", "summary.md", "badge.json", "report.html"):
+        assert (report / name).is_file(), name
+    assert list((report / "allure-results").glob("*-result.json"))
+    document = load(report)
+    validate("results", document)
+    assert document["verdict"] == "conformant" and document["gate"] == {"passed": True, "reasons": [], "exit_code": 0}
+    assert json.loads((report / "badge.json").read_text())["message"] == "conformant"
+
+
+def test_a_must_failure_exits_1_and_every_output_says_so(failing) -> None:  # type: ignore[no-untyped-def]
+    report, proc = failing
+    assert proc.returncode == 1, proc.stdout[-2000:]
+    document = load(report)
+    validate("results", document)
+    failed_rules = {r["id"] for r in document["rules"] if r["verdict"] == "failed"}
+    failed_runs = [(r["id"], s["name"], s["profile"]) for r in document["rules"] for s in r["scenarios"] if s["outcome"] == "failed"]
+    assert document["verdict"] == "non-conformant" and "ACK-02" in failed_rules
+    # JUnit: the same failing runs, rule IDs and levels visible
+    tree = ET.parse(report / "junit.xml").getroot()
+    junit_failed = [c for c in tree.iter("testcase") if c.find("failure") is not None]
+    assert len(junit_failed) == len(failed_runs) == int(tree.get("failures"))
+    assert all("[MUST]" in c.get("name") or "[SHOULD]" in c.get("name") or "[MAY]" in c.get("name") for c in junit_failed)
+    assert {c.get("classname").split(".")[1] for c in junit_failed} == {rid for rid, _, _ in failed_runs}
+    # Markdown and HTML list the same failed rules; the badge carries the verdict
+    summary = (report / "summary.md").read_text()
+    html = (report / "report.html").read_text()
+    for rid in failed_rules:
+        assert f"**{rid}**" in summary and f'id="rule-{rid}"' in html
+    assert "non-conformant" in summary and 'class="verdict non-conformant"' in html
+    assert json.loads((report / "badge.json").read_text()) == {"schemaVersion": 1, "label": "PhotoKit BRU conformance",
+                                                               "message": "non-conformant", "color": "red"}
+    # failing scenarios carry evidence: steps, the failing step and a trace excerpt
+    evidence = [s for r in document["rules"] for s in r["scenarios"] if s["outcome"] == "failed"]
+    assert all(s["steps"] and s["failed_step"] in s["steps"] and s["trace"] for s in evidence)
+
+
+def test_no_secret_appears_in_any_output_or_log(failing) -> None:  # type: ignore[no-untyped-def]
+    report, proc = failing
+    files = [p for p in report.rglob("*") if p.is_file()]
+    assert any("allure-results" in str(p) for p in files)
+    blobs = {str(p): p.read_text(errors="replace") for p in files}
+    blobs["console"] = proc.stdout + proc.stderr
+    assert "[REDACTED]" in blobs[str(report / "results.json")]  # the secrets were there, and were masked
+    for where, text in blobs.items():
+        for secret in (*SECRETS, "token-1"):
+            assert secret not in text, f"{secret} leaked into {where}"
+
+
+def test_report_re_renders_the_same_outputs_from_results_json(failing, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    report, _ = failing
+    copy = tmp_path / "again"
+    proc = subprocess.run([sys.executable, "-m", "bru_conformance", "report", str(report / "results.json"), "--report-dir", str(copy)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stdout
+    for name in ("results.json", "junit.xml", "summary.md", "badge.json", "report.html"):
+        assert (copy / name).read_bytes() == (report / name).read_bytes(), name
+
+
+def test_a_waived_failure_is_shown_as_waived_and_an_expired_or_unknown_waiver_is_a_usage_error(failing, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    report, _ = failing
+    failed_rules = sorted({r["id"] for r in load(report)["rules"] if r["verdict"] == "failed"})
+    future = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text("waivers:\n" + "".join(
+        f"  - rule: {rid}\n    reason: known gap, fix planned\n    link: https://tracker.example.com/APP-{i}\n    expires: {future}\n"
+        for i, rid in enumerate(failed_rules)))
+    waived = run(tmp_path / "w", "--adapter", "tests.adapters.leaky_app:factory", "-k", SELECTION, "--waivers", str(waivers))
+    document = load(tmp_path / "w")
+    assert waived.returncode == 0, waived.stdout[-2000:]
+    assert {r["id"] for r in document["rules"] if r["verdict"] == "waived"} == set(failed_rules)
+    assert not any(s["outcome"] == "failed" for r in document["rules"] for s in r["scenarios"])
+    assert "Waived" in (tmp_path / "w" / "summary.md").read_text() and "known gap" in (tmp_path / "w" / "report.html").read_text()
+    junit = ET.parse(tmp_path / "w" / "junit.xml").getroot()
+    assert int(junit.get("failures")) == 0 and int(junit.get("skipped")) > 0
+
+    expired = tmp_path / "expired.json"
+    expired.write_text(json.dumps({"waivers": [{"rule": "ACK-02", "reason": "old", "link": "https://t.example.com/1",
+                                                "expires": "2020-01-01"}]}))
+    unknown = tmp_path / "unknown.json"
+    unknown.write_text(json.dumps({"waivers": [{"rule": "ACK-99", "reason": "typo", "link": "https://t.example.com/2", "expires": future}]}))
+    missing_link = tmp_path / "missing.json"
+    missing_link.write_text(json.dumps({"waivers": [{"rule": "ACK-02", "reason": "no link", "expires": future}]}))
+    for bad in (expired, unknown, missing_link):
+        proc = run(tmp_path / "bad", "--waivers", str(bad), "-k", SELECTION)
+        assert proc.returncode == 2, (bad.name, proc.stdout[-500:], proc.stderr[-500:])
+
+
+def test_a_waiver_on_a_passing_scenario_is_stale_and_fails_the_gate(tmp_path: Path) -> None:
+    future = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    waivers = tmp_path / "w.json"
+    waivers.write_text(json.dumps({"waivers": [{"rule": "ACT-01", "reason": "was flaky", "link": "https://t.example.com/3", "expires": future}]}))
+    proc = run(tmp_path / "r", "--waivers", str(waivers), "-k", "ACT-01")
+    document = load(tmp_path / "r")
+    assert proc.returncode == 1
+    assert any("stale waiver" in reason for reason in document["gate"]["reasons"])
+    assert "Stale waivers" in (tmp_path / "r" / "report.html").read_text()
+
+
+def test_strict_makes_should_failures_fail(tmp_path: Path) -> None:
+    from bru_conformance.results import gate
+
+    rules = [{"id": "ACT-16", "level": "should", "verdict": "failed", "scenarios": []}]
+    assert gate(rules, 5, 0, strict=False) == ("conformant-with-warnings", [])
+    verdict, reasons = gate(rules, 5, 0, strict=True)
+    assert verdict == "conformant-with-warnings" and reasons == ["SHOULD rule(s) failed under --strict"]
+
+
+def test_outputs_stay_inside_the_report_directory_and_are_replaced_atomically(passing, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from bru_conformance.reports import write_reports
+
+    report, _ = passing
+    document = load(report)
+    target = tmp_path / "out"
+    target.mkdir()
+    outside = tmp_path / "outside.html"
+    outside.write_text("precious")
+    (target / "report.html").symlink_to(outside)  # a planted link must be replaced, not followed
+    write_reports(document, target)
+    assert outside.read_text() == "precious"
+    assert not (target / "report.html").is_symlink() and "conformance report" in (target / "report.html").read_text()
+    assert sorted(p.name for p in target.iterdir()) == ["badge.json", "junit.xml", "report.html", "results.json", "summary.md"]
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian package: chromium)")
+def test_the_html_report_renders_in_headless_chromium(failing, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    report, _ = failing
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}"]
+    dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", (report / "report.html").as_uri()],
+                         capture_output=True, text=True, timeout=120)
+    assert dom.returncode == 0, dom.stderr[-1000:]
+    assert 'id="verdict"' in dom.stdout and "non-conformant" in dom.stdout and 'id="rule-ACK-02"' in dom.stdout
+    shot = tmp_path / "report.png"
+    subprocess.run([CHROMIUM, *flags, f"--screenshot={shot}", "--window-size=1200,1600", (report / "report.html").as_uri()],
+                   capture_output=True, timeout=120)
+    assert shot.exists() and shot.stat().st_size > 10_000  # a rendered page, not a blank
