@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Any
 
 from bru_conformance.contracts import AppAccount, PhotoLibrary, perform_changes
 from bru_conformance.profiles import Profile
@@ -47,6 +48,7 @@ class AppStore:
     pending: OrderedDict[str, AssetResource] = field(default_factory=OrderedDict)
     in_flight: dict[str, str | None] = field(default_factory=dict)  # resource id -> job id (None: 26.1, unknown)
     creating: dict[str, str | None] = field(default_factory=dict)   # written before a creation commit
+    finishing: dict[str, str] = field(default_factory=dict)         # written before an acknowledge commit
     uploaded: dict[str, str] = field(default_factory=dict)          # resource id -> server confirmation
     attempts: dict[str, int] = field(default_factory=dict)          # resource id -> failed jobs so far
     failed: set[str] = field(default_factory=set)
@@ -179,10 +181,15 @@ class ReferenceApp:
         return ProcessingResult.PROCESSING if work_left else ProcessingResult.COMPLETED
 
     def _reconcile(self) -> None:
-        """Creations a kill interrupted: keep the ones PhotoKit knows, re-queue the rest."""
-        if not self.store.creating:
+        """Changes a kill interrupted: creations PhotoKit knows are in flight, the rest go back to the
+        queue; acknowledgements that took effect end their job's in-flight entry."""
+        if not self.store.creating and not self.store.finishing:
             return
         live: set[str] = {j.local_identifier for a in self._fetch_actions() for j in self.library.fetch_jobs(a)}
+        for rid, jid in list(self.store.finishing.items()):
+            del self.store.finishing[rid]
+            if jid not in live and self.store.in_flight.get(rid) in (jid, None):
+                self.store.in_flight.pop(rid, None)
         for rid, jid in list(self.store.creating.items()):
             del self.store.creating[rid]
             if jid is not None and jid in live:
@@ -239,11 +246,18 @@ class ReferenceApp:
                 if request is not None:  # STA-13: the failable initialiser
                     request.acknowledge()
 
-        perform_changes(self.library, block)
-        for _, resource in done:
-            if resource is not None:
-                self.store.in_flight.pop(resource.resource_id, None)
+        self._ending([(job, resource) for job, resource in done], lambda: perform_changes(self.library, block))
         return True
+
+    def _ending(self, pairs: list[tuple[UploadJob, AssetResource | None]], commit) -> Any:  # type: ignore[no-untyped-def]
+        """Commit a change that ends jobs, with the intent written first so a kill at the commit is recoverable."""
+        ended = {r.resource_id: j.local_identifier for j, r in pairs if r is not None}
+        self.store.finishing.update(ended)
+        value = commit()
+        for rid in ended:
+            self.store.finishing.pop(rid, None)
+            self.store.in_flight.pop(rid, None)
+        return value
 
     def _cancel_redundant(self) -> bool:
         """CAN-03/04 (26.5+): cancel queued jobs (found with `.process`) for resources already on the server."""
@@ -279,10 +293,9 @@ class ReferenceApp:
             mutate(request)
             return True
 
-        did = bool(perform_changes(self.library, block))
-        if did and resource is not None:
-            self.store.in_flight.pop(resource.resource_id, None)
-        return did
+        if resource is None:
+            return bool(perform_changes(self.library, block))
+        return bool(self._ending([(job, resource)], lambda: perform_changes(self.library, block)))
 
     def _sync_library(self) -> None:
         """CRE-11: first run enumerates the library; later runs read persistent changes since the token."""

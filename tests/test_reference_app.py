@@ -72,12 +72,16 @@ def test_an_early_answer_is_not_counted_as_uploaded() -> None:
     assert "r0" in app.uploaded_resources()
 
 
-@settings(max_examples=40, deadline=None)
-@given(profile=st.sampled_from(list(PROFILES)), kill_at=st.integers(1, 40),
-       mode=st.sampled_from(list(TerminationMode)))
-def test_interruption_at_any_call_loses_and_duplicates_nothing(profile: str, kill_at: int, mode: TerminationMode) -> None:
+@settings(max_examples=60, deadline=None)
+@given(profile=st.sampled_from(list(PROFILES)), kill_at=st.integers(0, 40), mode=st.sampled_from(list(TerminationMode)),
+       at_change=st.sampled_from([None, "create", "acknowledge", "retry", "cancel"]), first_call=st.booleans())
+def test_interruption_at_any_call_loses_and_duplicates_nothing(profile: str, kill_at: int, mode: TerminationMode,
+                                                               at_change: str | None, first_call: bool) -> None:
     system, app, _ = world(profile, assets=12)
-    system.advance(2)  # the first call is due one second after enabling
-    system.schedule_termination(mode, kill_at)
+    system.script_uploads([UploadOutcome(OutcomeKind.TIMEOUT)], "r3")  # so retries happen too
+    if not first_call:
+        system.advance(2)  # the first call is due one second after enabling
+    system.schedule_termination(mode, kill_at, at_change=at_change)
     system.advance(6 * 3600)
     assert_backed_up_once(system, app, 12)
+    assert system.processing_calls()[-1].result is ProcessingResult.COMPLETED  # nothing left counted in flight
