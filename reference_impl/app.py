@@ -17,6 +17,7 @@ state the next call can reconcile (TER-07).
 
 from __future__ import annotations
 
+import itertools
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -324,7 +325,7 @@ class ReferenceApp:
             return False
         free = self.library.job_limit() - len(self.store.in_flight) - len(self.store.creating)
         # TER-07: the batch stays in `pending` (which survives a kill) until the creations are committed
-        batch = list(self.store.pending.values())[:max(free, 0)]
+        batch = list(itertools.islice(self.store.pending.values(), max(free, 0)))  # O(batch), not O(library)
         if not batch or ext.terminating:
             return False
         use_request = self._has("creationRequestForJob")
