@@ -80,6 +80,8 @@ LIBRARY: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "library.fetchAssets": (_s(), {"type": "array", "items": ASSET}),
     "library.currentChangeToken": (_s(), I),
     "library.fetchPersistentChanges": (_s(since=I), {"type": "object", "required": ["inserted", "updated", "deleted", "token"]}),
+    "library.registerPersistentChangesObserver": (_s(), N),
+    "library.unregisterPersistentChangesObserver": (_s(), N),
 }
 
 # The Environment contract on the wire (harness -> a SYSTEM under test).

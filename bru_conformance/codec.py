@@ -92,6 +92,8 @@ LIBRARY_CALLS: dict[str, Call] = {
     "fetch_assets": _c("library.fetchAssets", ASSETS),
     "current_change_token": _c("library.currentChangeToken", IDENTITY),
     "fetch_persistent_changes": _c("library.fetchPersistentChanges", CHANGES, since=IDENTITY),
+    "register_persistent_changes_observer": _c("library.registerPersistentChangesObserver"),
+    "unregister_persistent_changes_observer": _c("library.unregisterPersistentChangesObserver"),
 }
 #: calls that return a change-request handle: python name -> (wire method, arg codecs)
 HANDLE_CALLS: dict[str, Call] = {

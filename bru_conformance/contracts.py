@@ -112,6 +112,11 @@ class PhotoLibrary(Protocol):
 
     def fetch_persistent_changes(self, since: int) -> PersistentChanges: ...
 
+    def register_persistent_changes_observer(self) -> None:
+        """27: `registerPersistentChangesObserver(_:)`; needs read-write authorisation (CON-07)."""
+
+    def unregister_persistent_changes_observer(self) -> None: ...
+
 
 def perform_changes(library: PhotoLibrary, block: Callable[[], Any]) -> Any:
     """`performChangesAndWait`: run `block` inside a change block; commit, or abort if the block raised.

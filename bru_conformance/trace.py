@@ -124,7 +124,8 @@ class TracingLibrary:
               "upload_job_extension_options", "set_upload_job_extension_options", "job_limit", "fetch_jobs",
               "asset_resource_for_upload_job", "begin_changes", "commit_changes", "abort_changes", "create_job",
               "creation_request_for_job", "creation_request_for_download_job", "change_request_for",
-              "fetch_assets", "current_change_token", "fetch_persistent_changes")
+              "fetch_assets", "current_change_token", "fetch_persistent_changes", "register_persistent_changes_observer",
+              "unregister_persistent_changes_observer")
     _QUIET = frozenset({"fetch_assets"})  # results too large to keep; the call itself is recorded
 
     def __init__(self, inner: PhotoLibrary, trace: Trace) -> None:

@@ -186,11 +186,32 @@ Feature: Consent: photo library authorisation, full versus limited access, and l
       Then it succeeds
       And the extension options prevent expensive network access
 
-  @must @system @untestable @since:27.0 @src:H27-L
+  @must @system @src:H27-L
   Rule: CON-07 Registering a persistent-changes observer needs read-write authorisation
-    Untestable: the role contracts offer no operation for registerPersistentChangesObserver, so neither
-    a SYSTEM nor an APP under test can be asked to register one; checking this needs that operation
-    added to the PhotoLibrary contract (or a device test).
+
+    @since:27.0
+    Scenario: With full access the observer registers
+      Given photo library access is authorized
+      When the app registers a persistent-changes observer
+      Then it succeeds
+
+    @since:27.0
+    Scenario Outline: Without full access registering the observer fails (<access>)
+      Given photo library access is <access>
+      When the app registers a persistent-changes observer
+      Then it fails with a PhotoKit error
+
+      Examples:
+        | access         |
+        | limited        |
+        | denied         |
+        | not determined |
+
+    @until:26.5
+    Scenario: Before 27 the observer API does not exist
+      Given photo library access is authorized
+      When the app registers a persistent-changes observer
+      Then it fails with an API-unavailable error
 
   @info @system @src:NEWS
   Rule: CON-08 Press reports speak of parts that need explicit consent and parts that run on their own once enabled

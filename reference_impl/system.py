@@ -130,6 +130,7 @@ class ReferenceSystem:
         self.power_ok = True
         self.simulator = False
         self.diagnostics: list[str] = []
+        self.observers = 0
         self._now = 0.0
         self._block: ChangeBlock | None = None
         self._due: list[tuple[float, int, str, JobState]] = []  # (time, seq, job id, state it must still be in)
@@ -381,6 +382,18 @@ class ReferenceSystem:
     def fetch_persistent_changes(self, since: int) -> PersistentChanges:
         self._tick()
         return self.photos.changes_since(since)
+
+    def register_persistent_changes_observer(self) -> None:
+        self._enter(_API + "registerPersistentChangesObserver")
+        if self.authorization is AuthorizationStatus.RESTRICTED:
+            raise PhotoKitError(PhotoKitErrorCode.ACCESS_RESTRICTED, "photo library access is restricted")
+        if self.authorization is not AuthorizationStatus.AUTHORIZED:
+            raise PhotoKitError(PhotoKitErrorCode.ACCESS_USER_DENIED, "a persistent-changes observer needs read-write access")
+        self.observers += 1
+
+    def unregister_persistent_changes_observer(self) -> None:
+        self._enter(_API + "registerPersistentChangesObserver")
+        self.observers = max(0, self.observers - 1)
 
     # ====================================================================== uploads on the clock
     def _under_base(self, destination: Request | None) -> bool:

@@ -52,3 +52,9 @@ def never_tried_to_enable(world: World) -> None:
              if e.call == "enable_upload_job_extension"
              or (e.call == "set_upload_job_extension_enabled" and e.args.get("enabled") is True)]
     assert not tries, f"the app tried to enable the upload extension: {tries[0]}"
+
+
+@when("the app registers a persistent-changes observer")
+def register_observer(world: World) -> None:
+    """CON-07: `registerPersistentChangesObserver(_:)` (27), which needs read-write authorisation."""
+    world.attempt(world.library.register_persistent_changes_observer)
