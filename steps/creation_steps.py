@@ -16,8 +16,8 @@ from bru_conformance.contracts import perform_changes
 from bru_conformance.protocol import JobState, PhotoKitErrorCode, TraceEvent
 from bru_conformance.trace import APP_TO_SYSTEM, SYSTEM_TO_APP
 from bru_conformance.world import World
-from steps.job_steps import DEFAULT_URL, _create_in_block, _finish, _mutate, destination
-from steps.vocabulary import OUTCOMES, TYPES, p
+from steps.job_steps import DEFAULT_URL, _create_in_block, destination, drive_to
+from steps.vocabulary import TYPES, p
 
 _CREATES = ("create_job", "creation_request_for_job", "creation_request_for_download_job")
 _CHANGES = (*_CREATES, "change_request_for", "acknowledge", "retry", "cancel")
@@ -39,14 +39,7 @@ def _p(pattern: str) -> Any:
 def download_job_in_state(world: World, alias: str, state: JobState) -> None:
     """A download-only job (26.4+) for the photo, driven to the state through the Environment contract."""
     _create_in_block(world, [alias], download_only=True)
-    if state is JobState.PENDING:
-        world.env.start_uploads(world.job(alias))
-    elif state is JobState.SUCCEEDED:
-        _finish(world, alias, OUTCOMES["success"])
-    elif state is JobState.FAILED:
-        _finish(world, alias, OUTCOMES["an iCloud download failure"])
-    elif state is JobState.CANCELLED:
-        _mutate(world, alias, lambda r: r.cancel())
+    drive_to(world, alias, state, failure="an iCloud download failure")
 
 
 @when("the app creates one upload job more than the jobLimit in one change block")

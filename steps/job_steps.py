@@ -73,17 +73,23 @@ def _finish(world: World, alias: str, outcome: UploadOutcome) -> None:
 
 
 # ------------------------------------------------------------------------------------ arranging
-@given(p('job "{alias}" is {state:State}'))
-def job_in_state(world: World, alias: str, state: JobState) -> None:
-    _create_in_block(world, [alias])
+def drive_to(world: World, alias: str, state: JobState, failure: str = "a timeout") -> None:
+    """Move one freshly created job to `state` through the Environment contract (the one way every
+    arranging step does it): start it, finish it with success or `failure`, or cancel it."""
     if state is JobState.PENDING:
         world.env.start_uploads(world.job(alias))
     elif state is JobState.SUCCEEDED:
         _finish(world, alias, OUTCOMES["success"])
     elif state is JobState.FAILED:
-        _finish(world, alias, OUTCOMES["a timeout"])
+        _finish(world, alias, OUTCOMES[failure])
     elif state is JobState.CANCELLED:
         _mutate(world, alias, lambda r: r.cancel())
+
+
+@given(p('job "{alias}" is {state:State}'))
+def job_in_state(world: World, alias: str, state: JobState) -> None:
+    _create_in_block(world, [alias])
+    drive_to(world, alias, state)
 
 
 @given(p('job "{alias}" failed with {outcome:Outcome}'))
@@ -112,12 +118,7 @@ def jobs_in_state(world: World, count: int, state: JobState) -> None:
     aliases = [f"job-{i}" for i in range(start, start + count)]
     _create_in_block(world, aliases)
     for alias in aliases:
-        if state is not JobState.REGISTERED:
-            job_state_driver = {JobState.PENDING: lambda a: world.env.start_uploads(world.job(a)),
-                                JobState.SUCCEEDED: lambda a: _finish(world, a, OUTCOMES["success"]),
-                                JobState.FAILED: lambda a: _finish(world, a, OUTCOMES["a timeout"]),
-                                JobState.CANCELLED: lambda a: _mutate(world, a, lambda r: r.cancel())}[state]
-            job_state_driver(alias)
+        drive_to(world, alias, state)
 
 
 # ------------------------------------------------------------------------------------ acting

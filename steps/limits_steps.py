@@ -10,8 +10,8 @@ from pytest_bdd import given, then
 
 from bru_conformance.protocol import JobState
 from bru_conformance.world import World
-from steps.job_steps import _create_in_block, _finish, _mutate, capacity
-from steps.vocabulary import OUTCOMES, p
+from steps.job_steps import _create_in_block, capacity, drive_to
+from steps.vocabulary import p
 
 
 def _live(world: World) -> int:
@@ -29,14 +29,7 @@ def _fill(world: World, free: int, state: JobState) -> None:
     if aliases:
         _create_in_block(world, aliases)
     for alias in aliases:
-        if state is JobState.PENDING:
-            world.env.start_uploads(world.job(alias))
-        elif state is JobState.SUCCEEDED:
-            _finish(world, alias, OUTCOMES["success"])
-        elif state is JobState.FAILED:
-            _finish(world, alias, OUTCOMES["a timeout"])
-        elif state is JobState.CANCELLED:
-            _mutate(world, alias, lambda r: r.cancel())
+        drive_to(world, alias, state)
 
 
 @given(p("every slot under the jobLimit is held by {state:State} jobs"))
