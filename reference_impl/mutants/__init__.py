@@ -17,7 +17,7 @@ from typing import Any
 
 from bru_conformance.contracts import Implementation
 
-__all__ = ["MUTANTS", "NO_MUTANT", "Mutant", "get", "register"]
+__all__ = ["MUTANTS", "NO_MUTANT", "Mutant", "all_mutants", "get", "register"]
 
 
 @dataclass(frozen=True)
@@ -69,8 +69,20 @@ def get(name: str) -> Mutant:
         raise KeyError(f"no mutant {name!r}; known: {', '.join(sorted(MUTANTS))}") from None
 
 
-def _load() -> None:
-    from reference_impl.mutants import app_mutants, system_mutants  # noqa: F401 - registration side effect
+_SUBMODULES = ("system_mutants", "app_mutants")
+
+
+def _load() -> dict[str, Mutant]:
+    """Import the catalogue modules (registration is their side effect); return every mutant."""
+    import importlib
+
+    for sub in _SUBMODULES:
+        importlib.import_module(f"{__name__}.{sub}")
+    return MUTANTS
+
+
+def all_mutants() -> list[Mutant]:
+    return list(_load().values())
 
 
 #: Required rules (testable MUST of SYSTEM/APP, SHOULD of APP) without a mutant, and why.
@@ -79,7 +91,7 @@ NO_MUTANT: dict[str, str] = {}
 
 def __getattr__(name: str) -> Any:
     """`reference_impl.mutants:<mutant name>` is that mutant's adapter factory."""
-    if name.startswith("__"):
+    if name.startswith("_") or name in _SUBMODULES:
         raise AttributeError(name)
     _load()
     if name in MUTANTS:

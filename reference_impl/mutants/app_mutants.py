@@ -1,0 +1,1 @@
+"""Non-conformant variants of the reference APP."""
