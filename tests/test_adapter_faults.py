@@ -18,7 +18,7 @@ SELECTION = "ACT-07 or ACT-13 or ACT-16"  # a few quick @app scenarios, the firs
 def run_with(tmp_path: Path, command: str, timeout: float = 2.0) -> tuple[int, str, dict | None]:
     env = {**os.environ, "BRU_FAULT_FLAG": str(tmp_path / "fault-done")}
     report = tmp_path / "reports"
-    proc = subprocess.run([sys.executable, "-m", "bru_conformance", "run", "--report-dir", str(report), "--quiet",
+    proc = subprocess.run([sys.executable, "-m", "bru_conformance", "run", "--report-dir", str(report), "--quiet", "--no-allure",
                            "--role", "app", "--profile", "ios-27.0", "--adapter-cmd", command,
                            "--adapter-timeout", str(timeout), "-k", SELECTION],
                           capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)

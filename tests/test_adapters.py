@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def run(tmp_path: Path, *args: str) -> tuple[int, str, dict]:
     report = tmp_path / "reports"
-    proc = subprocess.run([sys.executable, "-m", "bru_conformance", "run", "--quiet", "--report-dir", str(report), *args],
+    proc = subprocess.run([sys.executable, "-m", "bru_conformance", "run", "--quiet", "--no-allure", "--report-dir", str(report), *args],
                           capture_output=True, text=True, cwd=ROOT, timeout=900)
     path = report / "results.json"
     return proc.returncode, proc.stdout + proc.stderr, json.loads(path.read_text()) if path.exists() else {}

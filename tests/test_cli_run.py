@@ -16,7 +16,7 @@ from bru_conformance.schemas import validate
 
 def run(tmp_path: Path, *args: str) -> tuple[int, str, dict | None]:
     report = tmp_path / "reports"
-    proc = subprocess.run([sys.executable, "-m", "bru_conformance", "run", "--report-dir", str(report), "--quiet", *args],
+    proc = subprocess.run([sys.executable, "-m", "bru_conformance", "run", "--report-dir", str(report), "--quiet", "--no-allure", *args],
                           capture_output=True, text=True, cwd=tmp_path, timeout=600)
     results = report / "results.json"
     return proc.returncode, proc.stdout + proc.stderr, json.loads(results.read_text()) if results.exists() else None
