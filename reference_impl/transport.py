@@ -33,15 +33,11 @@ class AttemptResult:
 
 
 class Transport(Protocol):
-    def download(self, resource: AssetResource) -> URLError | None:
-        """A download-only job's iCloud fetch: fails only when an iCloud failure is scripted next for it."""
-        queue = self._per_resource.get(resource.resource_id)
-        if queue and queue[0].kind is OutcomeKind.ICLOUD_FAILURE:
-            queue.popleft()
-            return URLError(URLErrorCode.RESOURCE_UNAVAILABLE)
-        return None
+    """Where a job's bytes go: the simulated server here, real HTTP for the SERVER role later."""
 
-    def attempt(self, destination: Request, resource: AssetResource) -> AttemptResult: ...
+    def attempt(self, destination: Request, resource: AssetResource) -> AttemptResult:
+        """One upload attempt of `resource` to `destination`, mapped to the job's result (AMB-23)."""
+        ...
 
 
 _TRANSPORT_ERRORS = {
