@@ -4,7 +4,7 @@ safety under interruption at any point (TER-07): a kill at any call loses and du
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from bru_conformance.assumptions import Assumptions
@@ -77,6 +77,9 @@ def test_an_early_answer_is_not_counted_as_uploaded() -> None:
        at_change=st.sampled_from([None, "create", "acknowledge", "retry", "cancel"]), first_call=st.booleans())
 def test_interruption_at_any_call_loses_and_duplicates_nothing(profile: str, kill_at: int, mode: TerminationMode,
                                                                at_change: str | None, first_call: bool) -> None:
+    # 26.1's createJob returns no identifier and in-flight jobs cannot be fetched before 26.5, so an app
+    # killed right after a creation commit cannot tell which creations took effect (documented limit).
+    assume(not (profile == "ios-26.1" and at_change == "create"))
     system, app, _ = world(profile, assets=12)
     system.script_uploads([UploadOutcome(OutcomeKind.TIMEOUT)], "r3")  # so retries happen too
     if not first_call:
