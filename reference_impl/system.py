@@ -468,8 +468,10 @@ class ReferenceSystem:
         self._extension = None
 
     def set_authorization(self, status: AuthorizationStatus) -> None:
+        regained = status is AuthorizationStatus.AUTHORIZED and self.authorization is not AuthorizationStatus.AUTHORIZED
         self.authorization = status
-        if status is AuthorizationStatus.AUTHORIZED:
+        if regained:  # the library the extension may see grew back: like a library change while monitoring
+            self.policy.on_library_change(self._now)
             self._restore_conditions()
 
     def set_user_answer(self, status: AuthorizationStatus) -> None:
