@@ -39,10 +39,12 @@ def main() -> None:
 @click.option("--seed", default=0, show_default=True, help="seed recorded in the results")
 @click.option("--allure/--no-allure", default=True, show_default=True, help="also write reports/allure-results/")
 @click.option("--quiet", is_flag=True, help="less output, for logs")
+@click.option("--features", "features", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="run the feature files of this directory instead of the bundled catalogue (e.g. reports/counterexamples)")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def run(report_dir: Path, profiles: tuple[str, ...], role: str, assume: tuple[str, ...], adapter: str | None,
         adapter_cmd: str | None, adapter_timeout: float, include_field: bool, strict: bool, waivers: Path | None, seed: int,
-        allure: bool, quiet: bool, pytest_args: tuple[str, ...]) -> None:
+        allure: bool, quiet: bool, features: Path | None, pytest_args: tuple[str, ...]) -> None:
     """Run the conformance suite (default: against the bundled reference, every profile).
 
     Arguments after the options go to pytest, e.g. `-k retry` to select scenarios by name.
@@ -68,7 +70,7 @@ def run(report_dir: Path, profiles: tuple[str, ...], role: str, assume: tuple[st
     outcome = run_suite(RunOptions(report_dir=report_dir, profiles=list(profiles), role=role, assume=list(assume),
                                    adapter=adapter, adapter_cmd=adapter_cmd, adapter_timeout=adapter_timeout,
                                    include_field=include_field, strict=strict, waivers=waivers, seed=seed, allure=allure,
-                                   quiet=quiet, extra=list(pytest_args)))
+                                   quiet=quiet, extra=list(pytest_args), features=features))
     if outcome.exit_code in (2, 3, 4) or not outcome.results_path.exists():
         click.echo(f"harness error: pytest exited {outcome.exit_code}; no valid results written", err=True)
         sys.exit(EXIT_USAGE if outcome.exit_code == 4 else EXIT_HARNESS)
@@ -209,6 +211,76 @@ def bench(assets: int, job_limit: int, profile: str, scaling: bool, adapters: bo
     lines = b.suite_overhead() if adapters else b.scaling(job_limit=job_limit) if scaling else b.initial_backup(assets, job_limit, profile)
     for line in lines:
         click.echo(line)
+
+
+@main.command()
+@click.option("--adapter", default=None, metavar="MODULE:FACTORY", help="in-process implementation to explore (default: the reference)")
+@click.option("--role", type=click.Choice(["system", "app", "all"]), default="all", show_default=True)
+@click.option("--budget", default=100, show_default=True, help="examples (random action sequences) per machine")
+@click.option("--steps", "steps_per_example", default=25, show_default=True, help="most actions in one example")
+@click.option("--seed", default=0, show_default=True, help="seed of the exploration (same seed, same sequences)")
+@click.option("--profile", "profiles", multiple=True, help="API profile(s) to explore (repeatable; default: all)")
+@click.option("--assume", multiple=True, metavar="AMB-nn=READING", help="select an assumption reading (repeatable)")
+@click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"), show_default=True,
+              help="counterexamples go to REPORT_DIR/counterexamples/<machine>-<seed>.feature")
+@click.option("--bench", "as_bench", is_flag=True, help="print steps/s of the SYSTEM machine against the in-process reference")
+def explore(adapter: str | None, role: str, budget: int, steps_per_example: int, seed: int, profiles: tuple[str, ...],
+            assume: tuple[str, ...], report_dir: Path, as_bench: bool) -> None:
+    """Stateful exploration: random action sequences against an adapter, shrunk to a replayable scenario.
+
+    Exit 0 when no invariant failed, 1 when a counterexample was written, 3 on a harness error.
+    """
+    from bru_conformance import explore as ex
+    from bru_conformance.adapters import AdapterError
+    from bru_conformance.profiles import get_profile
+
+    if as_bench:
+        for line in ex.bench(budget, seed):
+            click.echo(line)
+        return
+    try:
+        for name in profiles:
+            get_profile(name)
+        config = ex.make_config(adapter, list(profiles), list(assume))
+    except (ValueError, AdapterError) as exc:
+        raise click.UsageError(str(exc)) from exc
+    found = errors = False
+    for machine in ex.roles_for(config, role):
+        out = ex.explore(machine, config, budget=budget, seed=seed, steps_per_example=steps_per_example,
+                         report_dir=report_dir)
+        head = f"{machine}: {out.steps} steps in {out.seconds:.2f} s ({out.steps_per_second:.0f} steps/s)"
+        if out.counterexample is not None:
+            found = True
+            click.echo(f"{head}: COUNTEREXAMPLE {out.counterexample.rule}: {out.counterexample.message}")
+            click.echo(f"  written to {out.path}; replay: bru-conformance run --features {out.path.parent if out.path else '?'}"
+                       + (f" --adapter {adapter}" if adapter else "") + "".join(f" --assume {a}" for a in assume))
+        elif out.error is not None:
+            errors = True
+            click.echo(f"{head}: harness error: {out.error}", err=True)
+        else:
+            click.echo(f"{head}: no invariant failed")
+    sys.exit(EXIT_NONCONFORMANT if found else EXIT_HARNESS if errors else EXIT_CONFORMANT)
+
+
+@main.command()
+@click.option("--only", "only", multiple=True, metavar="NAME", help="run only this mutant (repeatable)")
+@click.option("--profile", "profiles", multiple=True, help="profiles to run each mutant in (default: ios-26.1, ios-27.0, "
+              "plus the ones a mutant needs)")
+@click.option("--workers", default=2, show_default=True, help="mutants run in parallel")
+@click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
+              show_default=True, help="where mutants.json goes (and whose results.json gets the matrix, if present)")
+def mutants(only: tuple[str, ...], profiles: tuple[str, ...], workers: int, report_dir: Path) -> None:
+    """Run the suite against every deliberately broken reference variant and print the kill matrix.
+
+    Exit 0 when every mutant is killed by the rule it targets, 1 otherwise.
+    """
+    from bru_conformance import mutation
+
+    try:
+        exit_code = mutation.main(list(only), list(profiles), workers, report_dir)
+    except (KeyError, ValueError) as exc:
+        raise click.UsageError(str(exc)) from exc
+    sys.exit(exit_code)
 
 
 if __name__ == "__main__":

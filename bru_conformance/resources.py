@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 _PKG = Path(__file__).resolve().parent
@@ -14,7 +15,14 @@ def _find(name: str) -> Path:
     raise FileNotFoundError(f"bundled {name}/ not found next to {_PKG}; is the installation complete?")
 
 
+#: Points a run at another features directory (e.g. exploration counterexamples); `run --features` sets it.
+FEATURES_ENV = "BRU_FEATURES_DIR"
+
+
 def features_dir() -> Path:
+    override = os.environ.get(FEATURES_ENV)
+    if override:
+        return Path(override).resolve()
     return _find("features")
 
 

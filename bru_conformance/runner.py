@@ -34,6 +34,7 @@ class RunOptions:
     allure: bool = True
     quiet: bool = False
     extra: list[str] = field(default_factory=list)
+    features: Path | None = None  # another features directory instead of the bundled catalogue
 
 
 def pytest_args(options: RunOptions) -> list[str]:
@@ -77,7 +78,19 @@ class RunOutcome:
 
 def run(options: RunOptions) -> RunOutcome:
     started = time.perf_counter()
-    code = pytest.main(pytest_args(options))
+    from bru_conformance.resources import FEATURES_ENV
+
+    previous = os.environ.get(FEATURES_ENV)
+    if options.features is not None:
+        os.environ[FEATURES_ENV] = str(options.features.resolve())
+    try:
+        code = pytest.main(pytest_args(options))
+    finally:
+        if options.features is not None:
+            if previous is None:
+                os.environ.pop(FEATURES_ENV, None)
+            else:
+                os.environ[FEATURES_ENV] = previous
     if options.allure:
         from bru_conformance.allure_support import redact_dir
 

@@ -30,6 +30,7 @@ class Mutant:
     description: str
     cls: type
     profiles: tuple[str, ...] = field(default=())  # profiles its targeted scenarios need beyond the default subset
+    assume: tuple[str, ...] = field(default=())  # assumption readings (AMB-nn=reading) its targeted scenarios need
 
     def implementation(self) -> Implementation:
         from reference_impl import ReferenceSystemUnderTest
@@ -48,14 +49,14 @@ MUTANTS: dict[str, Mutant] = {}
 
 
 def register(name: str, role: str, rules: str | tuple[str, ...], description: str,
-             profiles: tuple[str, ...] = ()) -> Callable[[type], type]:
+             profiles: tuple[str, ...] = (), assume: tuple[str, ...] = ()) -> Callable[[type], type]:
     """Class decorator: add the class to the catalogue under `name` (a Python identifier)."""
 
     def wrap(cls: type) -> type:
         if name in MUTANTS:
             raise ValueError(f"duplicate mutant {name}")
         rule_ids = (rules,) if isinstance(rules, str) else tuple(rules)
-        MUTANTS[name] = Mutant(name, role, rule_ids, description, cls, tuple(profiles))
+        MUTANTS[name] = Mutant(name, role, rule_ids, description, cls, tuple(profiles), tuple(assume))
         return cls
 
     return wrap

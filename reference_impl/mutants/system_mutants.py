@@ -217,7 +217,7 @@ class _CancelAnyQueue(JobQueue):
         super()._validate(block)
 
 
-@register("cancel_finished_job", S, ("CAN-01", "STA-02"), "a succeeded or failed job can still be cancelled")
+@register("cancel_finished_job", S, ("CAN-01",), "a succeeded or failed job can still be cancelled")
 class CancelFinishedJob(_QueueSystem):
     QUEUE = _CancelAnyQueue
 
@@ -278,10 +278,6 @@ class RetryKeepsError(_QueueSystem):
     QUEUE = _RetryKeepsErrorQueue
 
 
-class _RetryNoLimitCheckQueue(JobQueue):
-    pass
-
-
 class _RetryNewIdQueue(JobQueue):
     def commit(self, block: ChangeBlock):  # type: ignore[no-untyped-def]
         created = super().commit(block)
@@ -292,7 +288,7 @@ class _RetryNewIdQueue(JobQueue):
         return created
 
 
-@register("retry_new_identifier", S, ("STA-14",), "a retried job gets a new local identifier")
+@register("retry_new_identifier", S, ("RET-01",), "a retry makes a new job under a new local identifier instead of re-queuing the failed one")
 class RetryNewIdentifier(_QueueSystem):
     QUEUE = _RetryNewIdQueue
 
@@ -406,7 +402,7 @@ class TransferDropsDestinationHeaders(ReferenceSystem):
         self.transport = _Strip()
 
 
-@register("download_only_uploads", S, ("CRE-15", "CRE-16"), "a download-only job is sent to the server like an upload")
+@register("download_only_uploads", S, ("CRE-15",), "a download-only job is sent to the server like an upload")
 class DownloadOnlyUploads(ReferenceSystem):
     def _step_job(self, local_identifier: str, expected: JobState) -> None:
         job = self.queue.live(local_identifier)
@@ -495,18 +491,6 @@ class ChangeRequestOutsideBlock(ReferenceSystem):
         return self._block if self._block is not None else ChangeBlock()
 
 
-@register("stale_change_request_usable", S, ("CRE-02",), "a change request kept past its block still stages changes into the next block")
-class StaleChangeRequestUsable(ReferenceSystem):
-    def begin_changes(self) -> None:
-        super().begin_changes()
-        self._stale = self._block
-
-    def commit_changes(self) -> None:
-        if self._block is None and getattr(self, "_stale", None) is not None and self._stale.ops:
-            self._block = self._stale
-        super().commit_changes()
-
-
 @register("retry_applied_before_commit", S, ("RET-08",), "a retry takes effect the moment it is requested, even if the block is abandoned")
 class RetryAppliedBeforeCommit(ReferenceSystem):
     def change_request_for(self, local_identifier: str):  # type: ignore[no-untyped-def]
@@ -544,18 +528,6 @@ class _Ghost:
     options = UploadJobOptions()
 
 
-@register("create_without_authorization", S, ("CON-03",), "the extension creates jobs although the app lost photo library access")
-class CreateWithoutAuthorization(ReferenceSystem):
-    def commit_changes(self) -> None:
-        saved = self.authorization
-        self.authorization = AuthorizationStatus.AUTHORIZED
-        try:
-            super().commit_changes()
-        finally:
-            if self.authorization is AuthorizationStatus.AUTHORIZED:
-                self.authorization = saved
-
-
 @register("token_never_expires", S, ("ERR-04",), "a change token older than the history gives an empty change set, not persistentChangeTokenExpired")
 class TokenNeverExpires(ReferenceSystem):
     def expire_change_history(self) -> None:
@@ -578,7 +550,7 @@ class LimitedSeesEverything(ReferenceSystem):
         return super().fetch_assets()
 
 
-@register("library_open_before_consent", S, ("CON-05",), "the library's photos are readable before the user answered, and restricted can be granted")
+@register("library_open_before_consent", S, ("CON-05", "CON-03"), "the library's photos are readable before the user answered, and restricted can be granted")
 class LibraryOpenBeforeConsent(ReferenceSystem):
     def fetch_assets(self):  # type: ignore[no-untyped-def]
         return self.photos.visible(False)
@@ -638,20 +610,12 @@ class EnableIgnoresOptions(ReferenceSystem):
         super().enable_upload_job_extension(None)
 
 
-@register("options_remembered_after_disable", S, ("ACT-21",), "a fresh configuration starts with the options of the previous one")
-class OptionsRememberedAfterDisable(ReferenceSystem):
-    _last: UploadJobOptions | None = None
-
-    def _disable(self) -> None:
-        if self.config is not None:
-            self._last = self.config.options
-        super()._disable()
-
-    def _enable(self, options: UploadJobOptions | None) -> None:
-        fresh = self.config is None
-        super()._enable(options)
-        if fresh and self._last is not None and self.config is not None and options in (None, UploadJobOptions()):
-            self.config.options = self._last
+@register("set_options_merges", S, ("ACT-21",), "setting options merges them into the old ones: a fresh default never clears a set flag")
+class SetOptionsMerges(ReferenceSystem):
+    def set_upload_job_extension_options(self, options: UploadJobOptions) -> None:
+        old = self.config.options if self.config is not None else UploadJobOptions()
+        merged = UploadJobOptions(old.prevents_expensive_network_access or options.prevents_expensive_network_access)
+        super().set_upload_job_extension_options(merged)
 
 
 @register("prevents_expensive_default_true", S, ("ACT-22",), "preventsExpensiveNetworkAccess defaults to true")
@@ -669,12 +633,10 @@ class ExpensiveNetworkIgnored(ReferenceSystem):
         return self.network is not self.network.NONE and self.power_ok
 
 
-@register("reenable_resets_options", S, ("ACT-24",), "enabling again creates a second configuration with default options")
-class ReenableResetsOptions(ReferenceSystem):
+@register("reenable_keeps_old_options", S, ("ACT-24",), "enabling an enabled app again keeps the old options instead of replacing them")
+class ReenableKeepsOldOptions(ReferenceSystem):
     def _enable(self, options: UploadJobOptions | None) -> None:
-        super()._enable(options)
-        if self.config is not None and options is None:
-            self.config.options = UploadJobOptions()
+        super()._enable(None if self.config is not None else options)
 
 
 @register("enable_without_extension", S, ("ACT-04",), "enabling succeeds without a registered upload extension")
@@ -874,11 +836,13 @@ class NoWillTerminate(ReferenceSystem):
             self._terminated_in_call, self._notice_at = True, self._now
 
 
-@register("no_termination_grace", S, ("TER-04",), "the extension is killed the moment it is told to terminate")
-class NoTerminationGrace(ReferenceSystem):
+@register("termination_kills_uploads", S, ("TER-04",), "ending the extension also tears down its uploads in flight")
+class TerminationKillsUploads(ReferenceSystem):
     def _deliver_notice(self) -> None:
         super()._deliver_notice()
-        self.timings = type(self.timings)(**{**self.timings.__dict__, "termination_grace": 0.0})
+        for job in list(self.queue.jobs.values()):
+            if job.state is JobState.PENDING and not job.acknowledged:
+                apply(job, Event.FAIL, error=URLError(URLErrorCode.NETWORK_CONNECTION_LOST))
 
 
 # ------------------------------------------------------------------------------------- API versions
@@ -930,7 +894,36 @@ class CreateJobRemovedIn264(ReferenceSystem):
         super().create_job(destination, resource)
 
 
-@register("job_limit_misreported", S, ("LIM-05",), "jobLimit reports a larger value than the one enforced")
-class JobLimitMisreported(ReferenceSystem):
+@register("job_limit_unset", S, ("LIM-05",), "jobLimit reads 0 (an unset value) instead of the limit in force")
+class JobLimitUnset(ReferenceSystem):
     def job_limit(self) -> int:
-        return super().job_limit() * 2
+        super().job_limit()
+        return 0
+
+
+@register("observer_without_full_access", S, ("CON-07",), "a persistent-changes observer registers under limited or denied access",
+          profiles=("ios-27.0",))
+class ObserverWithoutFullAccess(ReferenceSystem):
+    def register_persistent_changes_observer(self) -> None:
+        self._enter(_API + "registerPersistentChangesObserver")
+        self.observers += 1
+
+
+@register("failed_job_retried_by_system", S, ("STA-02",), "the system quietly retries a failed transfer on its own after ten minutes")
+class FailedJobRetriedBySystem(ReferenceSystem):
+    def _step_job(self, local_identifier: str, expected: JobState) -> None:
+        super()._step_job(local_identifier, expected)
+        job = self.queue.live(local_identifier)
+        if job is not None and job.state is JobState.FAILED and expected is JobState.PENDING:
+            job.state, job.error = JobState.REGISTERED, None
+            self._push(self._now + 600.0, local_identifier)
+
+
+@register("download_only_auto_acknowledged", S, ("CRE-16",), "a finished download-only job is dropped at once instead of waiting to be acknowledged")
+class DownloadOnlyAutoAcknowledged(ReferenceSystem):
+    def _step_job(self, local_identifier: str, expected: JobState) -> None:
+        super()._step_job(local_identifier, expected)
+        job = self.queue.live(local_identifier)
+        if job is not None and job.type is JobType.DOWNLOAD_ONLY and job.state is JobState.SUCCEEDED:
+            job.acknowledged = True
+            self.queue._forget_acknowledged()

@@ -1,0 +1,96 @@
+"""The mutant catalogue (reference_impl.mutants) and the kill matrix of `bru-conformance mutants`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bru_conformance import catalogue
+from bru_conformance.adapters import load_implementation
+from bru_conformance.mutation import coverage, required_rules, run_matrix, status_of
+from bru_conformance.reports import render
+from bru_conformance.schemas import validator
+from reference_impl.mutants import NO_MUTANT, all_mutants
+
+
+def test_every_required_rule_has_a_mutant_or_a_stated_reason() -> None:
+    cov = coverage()
+    assert cov["missing"] == [], f"required rules with neither a mutant nor a NO_MUTANT reason: {cov['missing']}"
+    targeted = {rule for m in all_mutants() for rule in m.rules}
+    assert not targeted & set(NO_MUTANT), "a rule with a mutant must not be excused in NO_MUTANT"
+    assert set(NO_MUTANT) <= set(required_rules()), "NO_MUTANT lists only required rules"
+    assert all(reason.strip() for reason in NO_MUTANT.values())
+
+
+def test_mutants_declare_known_rules_of_their_role() -> None:
+    rules = {r.id: r for r in catalogue.load().rules}
+    names = set()
+    for m in all_mutants():
+        assert m.name not in names and m.name.isidentifier()
+        names.add(m.name)
+        assert m.role in ("system", "app") and m.rules and m.description
+        for rule in m.rules:
+            assert rule in rules, f"{m.name}: unknown rule {rule}"
+            assert m.role in rules[rule].roles, f"{m.name} ({m.role}) targets {rule} of roles {rules[rule].roles}"
+
+
+@pytest.mark.parametrize("mutant", all_mutants(), ids=lambda m: m.name)
+def test_each_mutant_is_an_ordinary_adapter(mutant) -> None:  # type: ignore[no-untyped-def]
+    impl = load_implementation(mutant.adapter)
+    assert impl.roles == (mutant.role,)
+
+
+def test_kill_matrix_statuses() -> None:
+    assert status_of(True, True, None) == "killed"
+    assert status_of(True, False, None) == "killed-by-others"
+    assert status_of(False, False, None) == "survived"
+    assert status_of(True, True, "boom") == "error"
+
+
+def _doc(rows: list[dict]) -> dict:
+    return {"suite_version": "0", "profiles": ["ios-26.1"], "workers": 1, "seconds": 1.0,
+            "totals": {"killed": 1, "killed-by-others": 0, "survived": 0, "error": 0}, "mutants": rows}
+
+
+ROW = {"name": "retry_twice", "role": "system", "description": "d", "targets": ["RET-01"], "profiles": ["ios-26.1"],
+       "failed_rules": ["RET-01"], "killed": True, "blamed_right": True, "status": "killed", "error": None, "seconds": 1.0}
+
+
+def test_mutants_command_writes_the_matrix_into_mutants_json_and_the_reports(tmp_path: Path) -> None:
+    validator("mutants").validate(_doc([ROW]))
+    cli = [sys.executable, "-m", "bru_conformance"]
+    subprocess.run([*cli, "run", "--quiet", "--no-allure", "--report-dir", str(tmp_path), "-k", "ACK-01"],
+                   capture_output=True, text=True, check=False)
+    proc = subprocess.run([*cli, "mutants", "--only", "retry_twice", "--profile", "ios-26.1", "--report-dir", str(tmp_path)],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "retry_twice" in proc.stdout and "1 killed by their target" in proc.stdout
+    matrix = json.loads((tmp_path / "mutants.json").read_text(encoding="utf-8"))
+    validator("mutants").validate(matrix)
+    assert matrix["mutants"][0]["status"] == "killed" and "RET-01" in matrix["mutants"][0]["failed_rules"]
+    results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    validator("results").validate(results)
+    assert results["mutants"][0]["name"] == "retry_twice"
+    assert "Mutation kill matrix" in (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "| retry_twice | system | RET-01 |" in (tmp_path / "summary.md").read_text(encoding="utf-8")
+    rendered = render(results)
+    assert b"retry_twice" in rendered["report.html"]
+
+
+def test_an_unknown_mutant_is_a_usage_error(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "bru_conformance", "mutants", "--only", "no_such", "--report-dir", str(tmp_path)],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 2 and "no_such" in proc.stderr
+
+
+@pytest.mark.slow
+def test_every_mutant_is_killed_by_its_targeted_rule() -> None:
+    document = run_matrix(all_mutants(), workers=2)
+    validator("mutants").validate(document)
+    bad = {r["name"]: (r["status"], r["targets"], r["failed_rules"], r["error"]) for r in document["mutants"]
+           if r["status"] != "killed"}
+    assert not bad, f"mutants not killed by their targeted rule: {bad}"
