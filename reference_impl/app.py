@@ -218,11 +218,19 @@ class ReferenceApp:
             else:
                 fresh = self.destination()
                 try:
-                    did |= self._change(job, lambda cr: cr.retry(fresh), None)  # noqa: B023 - called at once
+                    retried = self._change(job, lambda cr: cr.retry(fresh), None)  # noqa: B023 - called at once
                 except PhotoKitError as err:
                     if err.code is not PhotoKitErrorCode.LIMIT_EXCEEDED:
                         raise
                     break  # AMB-02 article reading: no room to retry yet; acknowledging next frees slots
+                did |= retried
+                resource = self._resource_of(job) if retried else None
+                if resource is not None and resource.resource_id not in self.store.in_flight:
+                    # a job this app's records did not know (e.g. made by another process): adopt it, so
+                    # the photo is not queued for a second job while this one is retried
+                    self.store.resources.setdefault(resource.resource_id, resource)
+                    self.store.in_flight[resource.resource_id] = job.local_identifier
+                    self.store.pending.pop(resource.resource_id, None)
         return did
 
     def _acknowledge_finished(self) -> bool:
