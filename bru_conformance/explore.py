@@ -150,7 +150,27 @@ def _system_steps() -> Any:
     return job_steps, setup_steps, app_steps
 
 
-class SystemMachine(_Machine):
+class _ConditionEvents:
+    """World events both machines share: network and power changes, each one existing step."""
+
+    ss: Any
+    step: Callable[..., Any]  # provided by _Machine
+
+    @rule(network=st.sampled_from(["Wi-Fi", "cellular", "unavailable"]))
+    def network(self, network: str) -> None:
+        from steps.vocabulary import NETWORKS
+
+        self.step("When", f"the network becomes {network}", self.ss.network_is, NETWORKS[network])
+
+    @rule(ok=st.booleans())
+    def power(self, ok: bool) -> None:
+        if ok:
+            self.step("When", "power conditions allow background work again", self.ss.power_ok)
+        else:
+            self.step("Given", "power conditions do not allow background work", self.ss.power_bad)
+
+
+class SystemMachine(_ConditionEvents, _Machine):
     """The machine plays the app (and the world) against the SYSTEM under test."""
 
     role = "system"
@@ -321,18 +341,6 @@ class SystemMachine(_Machine):
         self.step("When", text, self.aps.time_passes, minutes, UNITS["minute"])
         self.uncertain = True
 
-    @rule(network=st.sampled_from(["Wi-Fi", "cellular", "unavailable"]))
-    def network(self, network: str) -> None:
-        from steps.vocabulary import NETWORKS
-
-        self.step("When", f"the network becomes {network}", self.ss.network_is, NETWORKS[network])
-
-    @rule(ok=st.booleans())
-    def power(self, ok: bool) -> None:
-        if ok:
-            self.step("When", "power conditions allow background work again", self.ss.power_ok)
-        else:
-            self.step("Given", "power conditions do not allow background work", self.ss.power_bad)
 
     @rule(access=st.sampled_from(["authorized", "limited", "denied"]))
     def access_changes(self, access: str) -> None:
@@ -398,7 +406,7 @@ class SystemMachine(_Machine):
 APP_FAILURES = ["a timeout", "a lost connection", "HTTP 500", "HTTP 503", "HTTP 401", "HTTP 400"]
 
 
-class AppMachine(_Machine):
+class AppMachine(_ConditionEvents, _Machine):
     """The APP under test on the reference SYSTEM (or the adapter's) in a changing world."""
 
     role = "app"
@@ -477,18 +485,6 @@ class AppMachine(_Machine):
 
         self.step("When", f"the user changes photo library access to {access}", self.ss.access_changes, ACCESS[access])
 
-    @rule(network=st.sampled_from(["Wi-Fi", "cellular", "unavailable"]))
-    def network(self, network: str) -> None:
-        from steps.vocabulary import NETWORKS
-
-        self.step("When", f"the network becomes {network}", self.ss.network_is, NETWORKS[network])
-
-    @rule(ok=st.booleans())
-    def power(self, ok: bool) -> None:
-        if ok:
-            self.step("When", "power conditions allow background work again", self.ss.power_ok)
-        else:
-            self.step("Given", "power conditions do not allow background work", self.ss.power_bad)
 
     # ------------------------------------------------------------------------ termination and time
     @rule(mode=st.sampled_from(["notice", "after", "kill"]), calls=st.integers(1, 12))
