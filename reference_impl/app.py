@@ -95,6 +95,10 @@ class ReferenceApp:
     def turn_on_backup(self) -> bool:
         if self.library.request_authorization() is not AuthorizationStatus.AUTHORIZED:
             return False  # CON-02: anything but full access means "do not enable"
+        return self.enable_and_verify()
+
+    def enable_and_verify(self) -> bool:
+        """Enable with the profile's API (27: enableUploadJobExtension; 26.x: the setter), then check it took (ACT-13)."""
         try:
             if self.profile.has("enableUploadJobExtension"):
                 self.library.enable_upload_job_extension(None)

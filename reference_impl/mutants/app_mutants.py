@@ -25,28 +25,15 @@ class EnablesWithLimitedAccess(ReferenceApp):
         status = self.library.request_authorization()
         if status not in (AuthorizationStatus.AUTHORIZED, AuthorizationStatus.LIMITED):
             return False
-        try:
-            if self.profile.has("enableUploadJobExtension"):
-                self.library.enable_upload_job_extension(None)
-            else:
-                self.library.set_upload_job_extension_enabled(True)
-        except PhotoKitError:
-            return False
-        return self.library.upload_job_extension_enabled()
+        return self.enable_and_verify()
 
 
 @register("app_enables_without_asking", A, ("CON-03",), "the host app enables without asking for photo library access first")
 class EnablesWithoutAsking(ReferenceApp):
     def turn_on_backup(self) -> bool:
-        try:
-            if self.profile.has("enableUploadJobExtension"):
-                self.library.enable_upload_job_extension(None)
-            else:
-                self.library.set_upload_job_extension_enabled(True)
-        except PhotoKitError:
-            return False
+        enabled = self.enable_and_verify()
         self.library.request_authorization()
-        return self.library.upload_job_extension_enabled()
+        return enabled and self.library.upload_job_extension_enabled()
 
 
 @register("app_creates_jobs_before_enabling", A, ("ACT-03", "CRE-03"), "the host app creates its first jobs itself, before enabling")
