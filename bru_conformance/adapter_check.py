@@ -78,7 +78,7 @@ def check(command: str, timeout: float = 10.0) -> Iterator[Check]:
                 yield _step("system: session.dispose", remote.close)[0]
     finally:
         tail = proc.stderr_tail()
-        proc.stop()
+        proc.close()
         if tail:
             yield True, "adapter stderr (last lines):\n" + tail
 

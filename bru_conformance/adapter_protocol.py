@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-PROTOCOL_VERSION = "1.0"
+PROTOCOL_VERSION = "1.1"
 
 S = {"type": "string"}
 I = {"type": "integer"}  # noqa: E741
@@ -116,8 +116,8 @@ ENVIRONMENT: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
 
 SESSION_CREATE = _params(session=SESSION, role={"enum": ["app", "system"]}, profile=S,
                          assumptions={"type": "object", "additionalProperties": S},
-                         account=NULLABLE({"type": "object", "required": ["uploadUrl", "serverIdHeader", "maxAttempts"],
-                                           "properties": {"uploadUrl": S, "serverIdHeader": S, "maxAttempts": I}}))
+                         account=NULLABLE({"type": "object", "required": ["uploadUrl", "token", "serverIdHeader", "maxAttempts"],
+                                           "properties": {"uploadUrl": S, "token": S, "serverIdHeader": S, "maxAttempts": I}}))
 
 #: method -> (sender, params schema, result schema)
 METHODS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
@@ -137,8 +137,8 @@ METHODS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     "app.failedResources": ("harness", _s(), {"type": "array", "items": S}),
     "extension.process": ("either", _s(extension=S), RESULT),
     "extension.notifyTermination": ("either", _s(extension=S), N),
-    # APP role, adapter -> harness
-    "account.token": ("adapter", _s(), S),
+    # the account's credential changed (sent before the next call that could use it, never during one)
+    "account.setToken": ("harness", _s(token=S), N),
     # SYSTEM role, adapter -> harness: the SYSTEM under test starts an extension process of the harness's APP
     "extension.make": ("adapter", _s(extension=S), N),
     **{m: ("either", p, r) for m, (p, r) in LIBRARY.items()},

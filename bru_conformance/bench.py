@@ -80,7 +80,11 @@ def scaling(small: int = 10_000, large: int = 100_000, job_limit: int = 50) -> I
 
 
 def suite_overhead(extra: tuple[str, ...] = ()) -> Iterator[str]:
-    """Wall time of the whole suite against the reference, in-process vs out-of-process, per role."""
+    """Wall time of the whole suite against the reference, in-process vs out-of-process, per role.
+
+    Measured twice: as `bru-conformance run` runs by default (with Allure output, the same cost on both
+    sides), and with `--no-allure`, where the protocol's own cost is the largest share.
+    """
     import subprocess
     import tempfile
 
@@ -94,12 +98,14 @@ def suite_overhead(extra: tuple[str, ...] = ()) -> Iterator[str]:
             raise RuntimeError(f"run {' '.join(args)} exited {proc.returncode}:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
         return wall
 
-    totals = {"in": 0.0, "out": 0.0}
-    for role in ("app", "system"):
-        serve = f"{sys.executable} -m bru_conformance serve-reference --role {role}"
-        inside = timed("--role", role)
-        outside = timed("--role", role, "--adapter-cmd", serve)
-        totals["in"] += inside
-        totals["out"] += outside
-        yield f"{role}: in-process wall {inside:.2f} s, out-of-process wall {outside:.2f} s, ratio {outside / inside:.2f}"
-    yield f"suite: in-process wall {totals['in']:.2f} s, out-of-process wall {totals['out']:.2f} s, ratio {totals['out'] / totals['in']:.2f}"
+    for label, options in (("default run", ()), ("--no-allure", ("--no-allure",))):
+        totals = {"in": 0.0, "out": 0.0}
+        for role in ("app", "system"):
+            serve = f"{sys.executable} -m bru_conformance serve-reference --role {role}"
+            inside = timed("--role", role, *options)
+            outside = timed("--role", role, "--adapter-cmd", serve, *options)
+            totals["in"] += inside
+            totals["out"] += outside
+            yield f"{label}, {role}: in-process wall {inside:.2f} s, out-of-process wall {outside:.2f} s, ratio {outside / inside:.2f}"
+        yield (f"{label}, suite: in-process wall {totals['in']:.2f} s, out-of-process wall {totals['out']:.2f} s, "
+               f"ratio {totals['out'] / totals['in']:.2f}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -32,6 +33,9 @@ def main() -> None:
 @click.option("--adapter", default=None, metavar="MODULE:FACTORY", help="in-process implementation under test")
 @click.option("--adapter-cmd", default=None, metavar="COMMAND", help="out-of-process implementation (JSON-RPC 2.0 on stdio)")
 @click.option("--adapter-timeout", default=10.0, show_default=True, help="seconds an out-of-process adapter may take per call")
+@click.option("--adapter-cpu", type=click.Choice(["shared", "any"]), default="shared", show_default=True,
+              help="shared: run the harness and the adapter on one CPU (Linux; the protocol alternates, so this saves "
+                   "a cross-CPU wake-up per message); any: leave scheduling to the OS (e.g. a multi-threaded adapter)")
 @click.option("--field", "include_field", is_flag=True, help="also run @field observations (never MUST)")
 @click.option("--strict", is_flag=True, help="SHOULD failures fail the gate too")
 @click.option("--waivers", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
@@ -43,7 +47,7 @@ def main() -> None:
               help="run the feature files of this directory instead of the bundled catalogue (e.g. reports/counterexamples)")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def run(report_dir: Path, profiles: tuple[str, ...], role: str, assume: tuple[str, ...], adapter: str | None,
-        adapter_cmd: str | None, adapter_timeout: float, include_field: bool, strict: bool, waivers: Path | None, seed: int,
+        adapter_cmd: str | None, adapter_timeout: float, adapter_cpu: str, include_field: bool, strict: bool, waivers: Path | None, seed: int,
         allure: bool, quiet: bool, features: Path | None, pytest_args: tuple[str, ...]) -> None:
     """Run the conformance suite (default: against the bundled reference, every profile).
 
@@ -69,7 +73,7 @@ def run(report_dir: Path, profiles: tuple[str, ...], role: str, assume: tuple[st
         raise click.UsageError("--adapter and --adapter-cmd exclude each other")
     outcome = run_suite(RunOptions(report_dir=report_dir, profiles=list(profiles), role=role, assume=list(assume),
                                    adapter=adapter, adapter_cmd=adapter_cmd, adapter_timeout=adapter_timeout,
-                                   include_field=include_field, strict=strict, waivers=waivers, seed=seed, allure=allure,
+                                   adapter_cpu=adapter_cpu, include_field=include_field, strict=strict, waivers=waivers, seed=seed, allure=allure,
                                    quiet=quiet, extra=list(pytest_args), features=features))
     if outcome.exit_code in (2, 3, 4) or not outcome.results_path.exists():
         click.echo(f"harness error: pytest exited {outcome.exit_code}; no valid results written", err=True)
@@ -161,11 +165,22 @@ def rules(as_json: bool) -> None:
 
 @main.command("serve-reference")
 @click.option("--role", type=click.Choice(["app", "system"]), required=True)
-def serve_reference(role: str) -> None:
-    """Serve the reference ROLE over the adapter protocol on stdin/stdout."""
+@click.option("--mutant", default=None, metavar="NAME", help="serve this mutant of reference_impl.mutants instead (its role)")
+def serve_reference(role: str, mutant: str | None) -> None:
+    """Serve the reference ROLE (or one of its mutants) over the adapter protocol on stdin/stdout."""
     from bru_conformance.serve import serve
 
-    serve(role)
+    variant = None
+    if mutant:
+        from reference_impl import mutants
+
+        try:
+            variant = mutants.get(mutant)
+        except KeyError as exc:
+            raise click.UsageError(str(exc)) from exc
+        if variant.role != role:
+            raise click.UsageError(f"mutant {mutant} is a {variant.role} mutant, not a {role} one")
+    serve(role, None if variant is None else variant.cls)
 
 
 @main.command("adapter-check")
@@ -224,11 +239,17 @@ def bench(assets: int, job_limit: int, profile: str, scaling: bool, adapters: bo
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"), show_default=True,
               help="counterexamples go to REPORT_DIR/counterexamples/<machine>-<seed>.feature")
 @click.option("--bench", "as_bench", is_flag=True, help="print steps/s of the SYSTEM machine against the in-process reference")
+@click.option("--adapter-cmd", default=None, metavar="COMMAND", help="out-of-process implementation to explore (JSON-RPC 2.0 on stdio)")
+@click.option("--adapter-timeout", default=10.0, show_default=True, help="seconds an out-of-process adapter may take per call")
+@click.option("--mutants", "against_mutants", is_flag=True,
+              help="explore every mutant the invariants cover, each within its declared budget (reference_impl/mutants/explored.py)")
 def explore(adapter: str | None, role: str, budget: int, steps_per_example: int, seed: int, profiles: tuple[str, ...],
-            assume: tuple[str, ...], report_dir: Path, as_bench: bool) -> None:
+            assume: tuple[str, ...], report_dir: Path, as_bench: bool, adapter_cmd: str | None, adapter_timeout: float,
+            against_mutants: bool) -> None:
     """Stateful exploration: random action sequences against an adapter, shrunk to a replayable scenario.
 
     Exit 0 when no invariant failed, 1 when a counterexample was written, 3 on a harness error.
+    With --mutants: exit 0 when every mutant declared in reach was found, 1 otherwise.
     """
     from bru_conformance import explore as ex
     from bru_conformance.adapters import AdapterError
@@ -238,28 +259,62 @@ def explore(adapter: str | None, role: str, budget: int, steps_per_example: int,
         for line in ex.bench(budget, seed):
             click.echo(line)
         return
+    if against_mutants:
+        sys.exit(_explore_mutants(seed))
+    if adapter and adapter_cmd:
+        raise click.UsageError("--adapter and --adapter-cmd exclude each other")
     try:
         for name in profiles:
             get_profile(name)
-        config = ex.make_config(adapter, list(profiles), list(assume))
-    except (ValueError, AdapterError) as exc:
+        config = ex.make_config(adapter, list(profiles), list(assume), adapter_cmd, adapter_timeout)
+    except AdapterError as exc:
+        if not adapter_cmd:
+            raise click.UsageError(str(exc)) from exc
+        click.echo(f"harness error: {exc}", err=True)  # the adapter process failed, as `run` reports it
+        sys.exit(EXIT_HARNESS)
+    except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     found = errors = False
-    for machine in ex.roles_for(config, role):
-        out = ex.explore(machine, config, budget=budget, seed=seed, steps_per_example=steps_per_example,
-                         report_dir=report_dir)
-        head = f"{machine}: {out.steps} steps in {out.seconds:.2f} s ({out.steps_per_second:.0f} steps/s)"
-        if out.counterexample is not None:
-            found = True
-            click.echo(f"{head}: COUNTEREXAMPLE {out.counterexample.rule}: {out.counterexample.message}")
-            click.echo(f"  written to {out.path}; replay: bru-conformance run --features {out.path.parent if out.path else '?'}"
-                       + (f" --adapter {adapter}" if adapter else "") + "".join(f" --assume {a}" for a in assume))
-        elif out.error is not None:
-            errors = True
-            click.echo(f"{head}: harness error: {out.error}", err=True)
-        else:
-            click.echo(f"{head}: no invariant failed")
+    try:
+        for machine in ex.roles_for(config, role):
+            out = ex.explore(machine, config, budget=budget, seed=seed, steps_per_example=steps_per_example,
+                             report_dir=report_dir)
+            head = f"{machine}: {out.steps} steps in {out.seconds:.2f} s ({out.steps_per_second:.0f} steps/s)"
+            if out.counterexample is not None:
+                found = True
+                click.echo(f"{head}: COUNTEREXAMPLE {out.counterexample.rule}: {out.counterexample.message}")
+                click.echo(f"  written to {out.path}; replay: bru-conformance run --features {out.path.parent if out.path else '?'}"
+                           + (f" {config.replay_option}" if config.plugged else "") + "".join(f" --assume {a}" for a in assume))
+            elif out.error is not None:
+                errors = True
+                click.echo(f"{head}: harness error: {out.error}", err=True)
+            else:
+                click.echo(f"{head}: no invariant failed")
+    finally:
+        config.close()
     sys.exit(EXIT_NONCONFORMANT if found else EXIT_HARNESS if errors else EXIT_CONFORMANT)
+
+
+def _explore_mutants(seed: int) -> int:
+    from bru_conformance import explore as ex
+    from reference_impl.mutants import all_mutants
+    from reference_impl.mutants.explored import OUT_OF_REACH
+
+    found = missed = 0
+    started = time.perf_counter()
+    for finding in ex.find_mutants(seed=seed):
+        ce = finding.outcome.counterexample
+        if ce is not None:
+            found += 1
+            click.echo(f"found   {finding.name} ({', '.join(finding.rules)}) within {finding.budget} examples: {ce.rule} "
+                       f"({finding.outcome.seconds:.2f} s)")
+        else:
+            missed += 1
+            click.echo(f"MISSED  {finding.name} ({', '.join(finding.rules)}) in {finding.budget} examples"
+                       + (f": {finding.outcome.error}" if finding.outcome.error else ""))
+    click.echo(f"{found} of {found + missed} mutants in the invariants' reach found, {missed} missed, in {time.perf_counter() - started:.1f} s; "
+               f"{len(OUT_OF_REACH)} of {len(all_mutants())} out of reach (reasons: reference_impl/mutants/explored.py)")
+    return EXIT_CONFORMANT if missed == 0 else EXIT_NONCONFORMANT
 
 
 @main.command()

@@ -26,7 +26,7 @@ class Counterexample:
     profile: str                         # e.g. "ios-26.4"
     steps: list[tuple[str, str]]         # (Given|When|Then, text), in order
     assumptions: dict[str, str] = field(default_factory=dict)  # non-default readings in force
-    adapter: str | None = None
+    adapter_option: str | None = None  # how a replay points at the same implementation, e.g. "--adapter pkg.mod:factory"
 
     @property
     def name(self) -> str:
@@ -49,7 +49,7 @@ def profile_tags(profile_name: str) -> list[str]:
 def render(ce: Counterexample) -> str:
     tags = ["@must", f"@{ce.machine}", "@src:ART", *profile_tags(ce.profile),
             *(f"@assume:{k}={v}" for k, v in sorted(ce.assumptions.items()))]
-    replay = "bru-conformance run --features DIR" + (f" --adapter {ce.adapter}" if ce.adapter else "") + \
+    replay = "bru-conformance run --features DIR" + (f" {ce.adapter_option}" if ce.adapter_option else "") + \
         "".join(f" --assume {k}={v}" for k, v in sorted(ce.assumptions.items())) + f" --profile {ce.profile}"
     lines = [
         f"# Counterexample found by `bru-conformance explore` ({ce.machine} machine, seed {ce.seed}).",

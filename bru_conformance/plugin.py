@@ -35,7 +35,7 @@ _PROCESS = pytest.StashKey[Any]()
 def pytest_unconfigure(config: pytest.Config) -> None:
     process = config.stash.get(_PROCESS, None)
     if process is not None:
-        process.stop()
+        process.close()
 
 
 @dataclass
@@ -75,6 +75,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--bru-adapter", default=None, help="package.module:factory of an in-process implementation")
     group.addoption("--bru-adapter-cmd", default=None, help="command of an out-of-process implementation (JSON-RPC on stdio)")
     group.addoption("--bru-adapter-timeout", type=float, default=10.0, help="seconds an adapter may take per call")
+    group.addoption("--bru-adapter-cpu", choices=("shared", "any"), default="shared",
+                    help="shared: harness and adapter run on one CPU (fast for the alternating protocol); any: no pinning")
     group.addoption("--bru-field", action="store_true", help="also run @field observations")
     group.addoption("--bru-report-dir", default=None, help="write results.json here")
     group.addoption("--bru-strict", action="store_true", help="SHOULD failures fail the gate")
@@ -112,7 +114,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if command:
         from bru_conformance.remote import remote_implementation
 
-        impl, process = remote_implementation(command, config.getoption("--bru-adapter-timeout"))
+        impl, process = remote_implementation(command, config.getoption("--bru-adapter-timeout"), config.getoption("--bru-adapter-cpu"))
         config.stash[_PROCESS] = process
     else:
         impl = load_implementation(config.getoption("--bru-adapter"))

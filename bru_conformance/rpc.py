@@ -11,13 +11,14 @@ breach (bad JSON, schema violation, unknown response id, silence past the timeou
 from __future__ import annotations
 
 import itertools
-import json
 import os
 import select
 import threading
 import time
 from collections.abc import Callable
 from typing import IO, Any
+
+import orjson
 
 from bru_conformance import wire
 from bru_conformance.protocol import BruError, ExtensionKilled
@@ -100,7 +101,10 @@ class Endpoint:
     def _send(self, message: dict[str, Any]) -> None:
         if self.validate:
             self._check(message, outgoing=True)
-        data = (json.dumps(message, separators=(",", ":")) + "\n").encode()
+        try:  # orjson: a tenth of the stdlib's cost, and a run sends tens of thousands of messages
+            data = orjson.dumps(message, option=orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS)
+        except TypeError as exc:
+            raise ProtocolError(f"cannot encode {message.get('method') or 'a response'} as JSON: {exc}") from exc
         with self._lock:
             try:
                 self.sink.write(data)
@@ -143,8 +147,8 @@ class Endpoint:
         if len(line) > MAX_LINE:
             raise ProtocolError(f"a message longer than {MAX_LINE} bytes (flood)")
         try:
-            message = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            message = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
             raise ProtocolError(f"invalid JSON from the adapter: {line[:120]!r}") from exc
         if self.validate:
             self._check(message, outgoing=False)

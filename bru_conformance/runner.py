@@ -27,6 +27,7 @@ class RunOptions:
     adapter: str | None = None
     adapter_cmd: str | None = None
     adapter_timeout: float = 10.0
+    adapter_cpu: str = "shared"
     include_field: bool = False
     strict: bool = False
     waivers: Path | None = None
@@ -50,7 +51,8 @@ def pytest_args(options: RunOptions) -> list[str]:
     if options.adapter:
         args += ["--bru-adapter", options.adapter]
     if options.adapter_cmd:
-        args += ["--bru-adapter-cmd", options.adapter_cmd, "--bru-adapter-timeout", str(options.adapter_timeout)]
+        args += ["--bru-adapter-cmd", options.adapter_cmd, "--bru-adapter-timeout", str(options.adapter_timeout),
+                 "--bru-adapter-cpu", options.adapter_cpu]
     if options.include_field:
         args.append("--bru-field")
     if options.strict:

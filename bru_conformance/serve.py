@@ -54,11 +54,13 @@ class Session:
         self.role, self.profile, self.target = role, profile, target
         self.handles = HandleTable()
         self.extensions: dict[str, Any] = {}
+        self.token = ""  # the APP account's credential, as the harness last sent it
 
 
 class ReferenceServer:
-    def __init__(self, role: str) -> None:
+    def __init__(self, role: str, variant: type | None = None) -> None:
         self.role = role
+        self.variant = variant  # a mutant class standing in for the reference of `role` (mutation tests)
         self.sessions: dict[str, Session] = {}
         # The harness validates every message in both directions; an adapter need not check twice.
         self.endpoint = Endpoint(LineSource(sys.stdin.buffer), sys.stdout.buffer, self.handle, "adapter", timeout=None,
@@ -69,7 +71,8 @@ class ReferenceServer:
 
     def handle(self, method: str, params: dict[str, Any]) -> Any:
         if method == "initialize":
-            return {"name": f"bru-conformance reference ({self.role}, out-of-process)", "version": __version__,
+            what = "reference" if self.variant is None else f"mutant {self.variant.__name__}"
+            return {"name": f"bru-conformance {what} ({self.role}, out-of-process)", "version": __version__,
                     "roles": [self.role], "profiles": list(PROFILES), "capabilities": []}
         if method in ("shutdown", "echo"):
             return params.get("value")
@@ -95,7 +98,7 @@ class ReferenceServer:
             raise BruError(f"this adapter serves the {self.role} role, not {params['role']}")
         sid = params["session"]
         if self.role == "system":
-            system = ri.ReferenceSystem(profile, Assumptions(params.get("assumptions") or {}))
+            system = (self.variant or ri.ReferenceSystem)(profile, Assumptions(params.get("assumptions") or {}))
             system.attach_app(RemoteHarnessApp(self.rpc, sid))  # type: ignore[arg-type]
             return Session("system", profile, system)
 
@@ -103,16 +106,20 @@ class ReferenceServer:
             return self.rpc(method, {"session": sid, **params})
 
         acc = params.get("account") or {}
-        account = AppAccount(upload_url=acc.get("uploadUrl", AppAccount().upload_url),
-                             token=lambda: self.rpc("account.token", {"session": sid}),
+        session = Session("app", profile, None)
+        session.token = acc.get("token", "")
+        account = AppAccount(upload_url=acc.get("uploadUrl", AppAccount().upload_url), token=lambda: session.token,
                              server_id_header=acc.get("serverIdHeader", "x-server-id"), max_attempts=int(acc.get("maxAttempts", 3)))
-        app = ri.create_app(WireLibrary(rpc, profile), profile, account)  # type: ignore[arg-type]
-        return Session("app", profile, app)
+        session.target = (self.variant or ri.create_app)(WireLibrary(rpc, profile), profile, account)  # type: ignore[arg-type]
+        return session
 
     def _app_call(self, session: Session, method: str, params: dict[str, Any]) -> Any:
         from reference_impl.system import drive
 
         app = session.target
+        if method == "account.setToken":
+            session.token = params["token"]
+            return None
         if method == "app.turnOnBackup":
             return app.turn_on_backup()
         if method == "app.signOut":
@@ -137,5 +144,5 @@ class ReferenceServer:
         raise BruError(f"unknown method {method}")
 
 
-def serve(role: str) -> None:
-    ReferenceServer(role).endpoint.serve_forever()
+def serve(role: str, variant: type | None = None) -> None:
+    ReferenceServer(role, variant).endpoint.serve_forever()

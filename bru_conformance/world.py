@@ -132,6 +132,12 @@ class World:
             self.add_photos([alias])
         return self.resources[alias]
 
+    def ensure_photos(self, aliases: list[str]) -> None:
+        """Add the photos a step names that the library lacks, in one `add_assets` (one message out-of-process)."""
+        missing = list(dict.fromkeys(a for a in aliases if a not in self.resources))
+        if missing:
+            self.add_photos(missing)
+
     def job(self, alias: str) -> str:
         try:
             return self.jobs[alias]

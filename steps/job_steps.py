@@ -34,6 +34,7 @@ def destination(world: World, token: str | None = None, url: str = DEFAULT_URL) 
 def _create_in_block(world: World, aliases: list[str], url: str = DEFAULT_URL, download_only: bool = False) -> None:
     """One change block creating a job per alias (26.4+ creation request, else the 26.1 createJob)."""
     placeholders: dict[str, str | None] = {}
+    world.ensure_photos(aliases)
 
     def block() -> None:
         for alias in aliases:
@@ -104,12 +105,22 @@ def job_succeeded_with_header(world: World, alias: str, name: str, value: str) -
     _finish(world, alias, UploadOutcome.success(201, {name: value}))
 
 
-@given(p('job "{alias}" failed again after its one retry'))
-def job_retry_spent(world: World, alias: str) -> None:
+def _after_one_retry(world: World, alias: str, outcome: UploadOutcome) -> None:
+    """A job that failed, was retried once (keeping its destination), and whose second upload ended with `outcome`."""
     _create_in_block(world, [alias])
     _finish(world, alias, OUTCOMES["a timeout"])
     _mutate(world, alias, lambda r: r.retry(None))
-    _finish(world, alias, OUTCOMES["a timeout"])
+    _finish(world, alias, outcome)
+
+
+@given(p('job "{alias}" failed again after its one retry'))
+def job_retry_spent(world: World, alias: str) -> None:
+    _after_one_retry(world, alias, OUTCOMES["a timeout"])
+
+
+@given(p('job "{alias}" succeeded after its one retry'))
+def job_retry_recovered(world: World, alias: str) -> None:
+    _after_one_retry(world, alias, OUTCOMES["success"])
 
 
 @given(p("{count:d} upload jobs are {state:State}"))

@@ -85,7 +85,9 @@ SAMPLES = [
     ("adapter", {"jsonrpc": "2.0", "id": 3, "error": {"code": "bad", "message": "x"}}),
     ("adapter", {"jsonrpc": "1.0", "id": 3, "result": None}),
     ("adapter", {"jsonrpc": "2.0", "method": "nonexistent", "params": {}}),
-    ("adapter", {"jsonrpc": "2.0", "id": 4, "method": "account.token", "params": {"session": "s"}}),
+    ("adapter", {"jsonrpc": "2.0", "id": 4, "method": "account.setToken", "params": {"session": "s", "token": "t"}}),
+    ("harness", {"jsonrpc": "2.0", "id": 4, "method": "account.setToken", "params": {"session": "s", "token": "t"}}),
+    ("harness", {"jsonrpc": "2.0", "id": 4, "method": "account.setToken", "params": {"session": "s"}}),
 ]
 
 

@@ -55,3 +55,82 @@ def test_the_node_example_app_passes_the_app_scenarios(tmp_path: Path) -> None:
     assert code == 0, out[-3000:]
     assert results["verdict"] == "conformant" and results["totals"]["executed"] > 100
     assert results["run"]["adapter"]["roles"] == ["app"]
+
+
+def _served(role: str, cpu: str = "shared"):  # type: ignore[no-untyped-def]
+    from bru_conformance.remote import remote_implementation
+
+    return remote_implementation(f"{sys.executable} -m bru_conformance serve-reference --role {role}", 10.0, cpu)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "sched_setaffinity"), reason="CPU affinity is Linux-only")
+@pytest.mark.parametrize("cpu", ["shared", "any"])
+def test_harness_and_adapter_share_one_cpu_and_the_harness_gets_its_cpus_back(cpu: str) -> None:
+    import os
+
+    before = os.sched_getaffinity(0)
+    if len(before) < 2:
+        pytest.skip("one CPU: nothing to pin")
+    _, proc = _served("system", cpu)
+    try:
+        assert proc.proc is not None
+        if cpu == "shared":
+            assert len(os.sched_getaffinity(0)) == 1
+            assert os.sched_getaffinity(proc.proc.pid) == os.sched_getaffinity(0)
+        else:
+            assert os.sched_getaffinity(0) == before == os.sched_getaffinity(proc.proc.pid)
+    finally:
+        proc.close()
+    assert os.sched_getaffinity(0) == before
+
+
+def test_the_systems_clock_is_asked_again_only_when_it_can_have_moved() -> None:
+    """env.now is reused across PhotoKit calls outside a processing call, asked again after env calls that pass time."""
+    from bru_conformance.assumptions import Assumptions
+    from bru_conformance.profiles import get_profile
+
+    impl, proc = _served("system")
+    sent: list[str] = []
+    call = proc.call
+    proc.call = lambda method, params: (sent.append(method), call(method, params))[1]  # type: ignore[method-assign]
+    try:
+        assert impl.system is not None
+        system = impl.system(get_profile("ios-27.0"), Assumptions())
+        env, library = system.environment, system.library
+        first = env.now()
+        library.job_limit()
+        assert env.now() == first and sent.count("env.now") == 1
+        env.advance(30.0)
+        assert env.now() == first + 30.0 and sent.count("env.now") == 2
+        env.server_received()  # a read: the clock stays known
+        assert env.now() == first + 30.0 and sent.count("env.now") == 2
+        system.close()
+    finally:
+        proc.close()
+
+
+def test_a_rotated_credential_is_pushed_once_before_the_app_builds_a_destination() -> None:
+    from bru_conformance.contracts import AppAccount
+    from bru_conformance.profiles import get_profile
+    from reference_impl import ReferenceSystem
+
+    impl, proc = _served("app")
+    sent: list[tuple[str, dict]] = []
+    call = proc.call
+    proc.call = lambda method, params: (sent.append((method, params)), call(method, params))[1]  # type: ignore[method-assign]
+    token = ["token-1"]
+    try:
+        assert impl.app is not None
+        library = ReferenceSystem(get_profile("ios-27.0"))
+        app = impl.app(library, library.profile, AppAccount(token=lambda: token[0]))
+        create = next(p for m, p in sent if m == "session.create")
+        assert create["account"]["token"] == "token-1"
+        app.uploaded_resources()
+        token[0] = "token-2"
+        app.uploaded_resources()
+        app.uploaded_resources()
+        pushes = [p for m, p in sent if m == "account.setToken"]
+        assert [p["token"] for p in pushes] == ["token-2"]
+        app.close()
+    finally:
+        proc.close()

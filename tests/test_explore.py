@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from bru_conformance import explore as ex
-from bru_conformance.assumptions import Assumptions
 from bru_conformance.catalogue import load
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,12 +32,16 @@ def test_reference_passes_exploration(role: str, tmp_path: Path) -> None:
     assert not (tmp_path / "counterexamples").exists()
 
 
+SERVED_MUTANT = f"{sys.executable} -m bru_conformance serve-reference --role system --mutant limit_off_by_one"
+
+
 @pytest.mark.parametrize(("adapter", "role", "rules"), [
-    ("tests.adapters.off_by_one_system:factory", "system", {"CRE-07", "LIM-01"}),
-    ("tests.adapters.unacknowledging_app:factory", "app", {"TER-07", "ACK-02", "PRO-04"}),
-])
-def test_broken_adapter_gives_a_replayable_counterexample(adapter: str, role: str, rules: set[str], tmp_path: Path) -> None:
-    found = cli(tmp_path, "explore", "--adapter", adapter, "--budget", "100", "--seed", "1", "--report-dir", "out")
+    (("--adapter", "tests.adapters.off_by_one_system:factory"), "system", {"CRE-07", "LIM-01"}),
+    (("--adapter", "tests.adapters.unacknowledging_app:factory"), "app", {"TER-07", "ACK-02", "PRO-04"}),
+    (("--adapter-cmd", SERVED_MUTANT), "system", {"CRE-07", "LIM-01"}),  # out-of-process, through the wire
+], ids=["in-process-system", "in-process-app", "out-of-process-system"])
+def test_broken_adapter_gives_a_replayable_counterexample(adapter: tuple[str, str], role: str, rules: set[str], tmp_path: Path) -> None:
+    found = cli(tmp_path, "explore", *adapter, "--budget", "100", "--seed", "1", "--report-dir", "out")
     assert found.returncode == 1, found.stdout + found.stderr
     assert "COUNTEREXAMPLE" in found.stdout
     directory = tmp_path / "out" / "counterexamples"
@@ -48,7 +51,8 @@ def test_broken_adapter_gives_a_replayable_counterexample(adapter: str, role: st
     assert catalogue.problems == []
     assert len(catalogue.rules) == 1 and catalogue.rules[0].id in rules and catalogue.rules[0].roles == [role]
     assert catalogue.rules[0].level == "must" and len(catalogue.rules[0].scenarios) == 1
-    broken = cli(tmp_path, "run", "--features", str(directory), "--adapter", adapter, "--report-dir", "r1", "--quiet", "--no-allure")
+    assert f"--adapter{'-cmd' if adapter[0] == '--adapter-cmd' else ''} " in files[0].read_text(encoding="utf-8")  # replay line
+    broken = cli(tmp_path, "run", "--features", str(directory), *adapter, "--report-dir", "r1", "--quiet", "--no-allure")
     assert broken.returncode == 1, broken.stdout[-2000:] + broken.stderr[-2000:]
     assert "1 failed" in broken.stdout
     reference = cli(tmp_path, "run", "--features", str(directory), "--report-dir", "r2", "--quiet", "--no-allure")
@@ -64,33 +68,39 @@ def test_explore_cli_exits_zero_on_the_reference_and_bench_prints_steps_per_seco
     assert bench.returncode == 0 and "steps/s " in bench.stdout
 
 
-#: Mutants of reference_impl/mutants whose broken rule the machines' invariants check and that seed 0
-#: finds within 100 examples in a few seconds each (measured). Slower finds at that budget (not run here,
-#: to keep CI cheap): acknowledge_keeps_slot, cancel_finished_job, cancelled_still_counted,
-#: finished_jobs_not_counted, process_set_misses_pending, retry_set_includes_retried,
-#: new_header_wording_limit, app_retries_twice, app_retries_permanent_failures, app_retries_outside_block,
-#: app_retries_via_acknowledge_set, app_ignores_response_headers, app_never_acknowledges_failures,
-#: app_records_unconfirmed, app_sync_protocol_on_macos, app_gives_up_after_kill; retry_twice needs ~300.
-COVERED = (
-    "acknowledge_set_includes_in_flight", "job_limit_unset", "change_request_outside_block", "nested_block_allowed",
-    "identifier_reused", "retry_applied_before_commit", "acknowledge_set_misses_failed", "failed_job_retried_by_system",
-    "limit_off_by_one", "acknowledge_in_flight", "acknowledged_still_readable", "create_without_enable",
-    "limit_wrong_error", "block_not_all_or_nothing", "uploads_continue_after_disable", "retry_new_identifier",
-    "start_skips_pending",
-    "app_enables_without_asking", "app_extension_does_not_answer", "app_overruns_runtime",
-    "app_acknowledges_outside_block", "app_returns_no_result", "app_completed_while_work_remains",
-    "app_creates_outside_block", "app_ignores_new_assets", "app_never_enables", "app_acknowledges_tracked_only",
-    "app_creates_before_acknowledging", "app_never_acknowledges_at_limit", "app_fails_on_expired_token",
-)
+def test_every_mutant_is_declared_found_or_out_of_reach() -> None:
+    """reference_impl/mutants/explored.py names each mutant once: in the invariants' reach (with a budget) or not (with why)."""
+    from reference_impl.mutants import all_mutants
+    from reference_impl.mutants.explored import FOUND_WITHIN, OUT_OF_REACH
+
+    names = {m.name for m in all_mutants()}
+    assert set(FOUND_WITHIN) & set(OUT_OF_REACH) == set()
+    assert set(FOUND_WITHIN) | set(OUT_OF_REACH) == names, (
+        f"undeclared: {sorted(names - set(FOUND_WITHIN) - set(OUT_OF_REACH))}; "
+        f"unknown: {sorted((set(FOUND_WITHIN) | set(OUT_OF_REACH)) - names)}")
+    assert all(isinstance(b, int) and 0 < b <= 1000 for b in FOUND_WITHIN.values())
+    assert all(len(reason) > 40 for reason in OUT_OF_REACH.values())
 
 
-@pytest.mark.parametrize("name", COVERED)
-def test_exploration_finds_covered_mutant(name: str) -> None:
-    mutants = pytest.importorskip("reference_impl.mutants")
-    try:
-        mutant = mutants.get(name)
-    except KeyError:
-        pytest.skip(f"mutant {name} is not in the catalogue (any more)")
-    config = ex.Config(mutant.implementation(), Assumptions(), [], mutant.adapter)
-    out = ex.explore(mutant.role, config, budget=100, seed=0)
-    assert out.counterexample is not None, f"exploration missed {name} ({', '.join(mutant.rules)}): {out.error}"
+def _in_reach() -> list[str]:
+    from reference_impl.mutants.explored import FOUND_WITHIN
+
+    return sorted(FOUND_WITHIN)
+
+
+@pytest.mark.parametrize("name", _in_reach())
+def test_exploration_finds_each_mutant_in_reach(name: str) -> None:
+    """Seed 0, the declared budget, no shrinking: the first failing sequence is proof enough that it is found."""
+    (finding,) = list(ex.find_mutants([name], seed=0))
+    assert finding.outcome.error is None, finding.outcome.error
+    assert finding.found, f"exploration missed {name} ({', '.join(finding.rules)}) within {finding.budget} examples"
+
+
+def test_explore_mutants_cli_reports_each_finding(tmp_path: Path) -> None:
+    """`explore --mutants`, the command that measured the declaration, prints one line per mutant and exits 0."""
+    from reference_impl.mutants.explored import FOUND_WITHIN
+
+    done = cli(tmp_path, "explore", "--mutants")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert done.stdout.count("found   ") == len(FOUND_WITHIN)
+    assert f"{len(FOUND_WITHIN)} of {len(FOUND_WITHIN)} mutants in the invariants' reach found, 0 missed" in done.stdout

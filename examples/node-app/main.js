@@ -208,7 +208,7 @@ class BackupApp {
     this.peer = peer;
     this.session = sessionId;
     this.profile = new Profile(profileName);
-    this.account = account || { uploadUrl: 'https://backup.example.com/upload', serverIdHeader: 'x-server-id', maxAttempts: 3 };
+    this.account = account || { uploadUrl: 'https://backup.example.com/upload', token: '', serverIdHeader: 'x-server-id', maxAttempts: 3 };
     this.store = new AppStore();
     this.extensions = new Map(); // extension key -> { terminating }
   }
@@ -251,8 +251,7 @@ class BackupApp {
   // ---------------------------------------------------------------------- helpers
   /** A freshly built destination: the current credential every time (never a stale token). */
   async destination() {
-    const token = await this.lib('account.token');
-    return { url: this.account.uploadUrl, method: 'POST', headers: { Authorization: `Bearer ${token}` } };
+    return { url: this.account.uploadUrl, method: 'POST', headers: { Authorization: `Bearer ${this.account.token}` } };
   }
 
   /** `performChanges`: begin, run `body`, commit; abort if `body` throws (a kill ends everything). */
@@ -539,6 +538,10 @@ const handlers = {
     return null;
   },
 
+  'account.setToken': (params) => {
+    appFor(params).account.token = params.token; // the harness rotated the credential
+    return null;
+  },
   'app.turnOnBackup': (params) => appFor(params).turnOnBackup(),
   'app.signOut': (params) => appFor(params).signOut(),
   'app.makeExtension': (params) => {
