@@ -49,13 +49,17 @@ def check(command: str, timeout: float = 10.0) -> Iterator[Check]:
             system = ReferenceSystem(profile, Assumptions())
             system.set_user_answer(AuthorizationStatus.AUTHORIZED)
             system.add_assets([Asset("check-1", (AssetResource("check-1.res", "check-1"),))])
-            made, app = _step("app: session.create", lambda: RemoteApp(proc, TracingLibrary(system, Trace(system.now)), profile, AppAccount()))
+            token = ["check-token-1"]
+            account = AppAccount(token=lambda: token[0])
+            made, app = _step("app: session.create", lambda: RemoteApp(proc, TracingLibrary(system, Trace(system.now)), profile, account))
             yield made
             if app is not None:
                 system.attach_app(app)
                 yield _step("app: turnOnBackup (serving library callbacks)", app.turn_on_backup)[0]
                 yield _step("app: extension.process", lambda: system.run_processing_call().result)[0]
                 yield _step("app: uploadedResources / failedResources", lambda: (app.uploaded_resources(), app.failed_resources()))[0]
+                token[0] = "check-token-2"
+                yield _step("app: account.setToken", app.send_token)[0]
                 yield _step("app: extension.notifyTermination", lambda: app.make_extension().notify_termination())[0]
                 yield _step("app: session.dispose", app.close)[0]
         if "system" in ident["roles"]:

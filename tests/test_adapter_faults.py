@@ -66,6 +66,7 @@ def test_adapter_check_gives_a_clear_verdict(tmp_path: Path) -> None:
     good = subprocess.run([sys.executable, "-m", "bru_conformance", "adapter-check", "--adapter-cmd",
                            f"{sys.executable} -m bru_conformance serve-reference --role app"], capture_output=True, text=True, timeout=120)
     assert good.returncode == 0 and "speaks the protocol" in good.stdout and "FAIL" not in good.stdout
+    assert "ok   app: account.setToken" in good.stdout  # every harness -> APP message type is exercised
     env = {**os.environ, "BRU_FAULT_FLAG": str(tmp_path / "flag")}
     bad = subprocess.run([sys.executable, "-m", "bru_conformance", "adapter-check", "--adapter-timeout", "1", "--adapter-cmd",
                           f"{sys.executable} {ADAPTER} bad-json"], capture_output=True, text=True, timeout=120, env=env)
