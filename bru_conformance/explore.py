@@ -260,13 +260,12 @@ class SystemMachine(_ConditionEvents, _Machine):
             return  # no room: the arranging step would refuse (it is a Given, not an action under test)
         self.counter += 1
         alias = f"j{self.counter}"
-        if state == "spent":
-            self.step("Given", f'job "{alias}" failed again after its one retry', self.js.job_retry_spent, alias, rule="RET-01")
-            self.model[alias] = F
-            self.retried.add(alias)
-        elif state == "recovered":
-            self.step("Given", f'job "{alias}" succeeded after its one retry', self.js.job_retry_recovered, alias, rule="RET-04")
-            self.model[alias] = S
+        after_retry = {"spent": ("failed again", self.js.job_retry_spent, "RET-01", F),
+                       "recovered": ("succeeded", self.js.job_retry_recovered, "RET-04", S)}
+        if state in after_retry:
+            ended, step, rule_id, model_state = after_retry[state]
+            self.step("Given", f'job "{alias}" {ended} after its one retry', step, alias, rule=rule_id)
+            self.model[alias] = model_state
             self.retried.add(alias)
         else:
             self.step("Given", f'job "{alias}" is {state}', self.js.job_in_state, alias, STATES[state], rule="STA-01")
@@ -760,7 +759,7 @@ class MutantFinding:
         return self.outcome.counterexample is not None
 
 
-def find_mutants(names: list[str] | None = None, seed: int = 0, budget: int | None = None) -> Any:
+def find_mutants(names: list[str] | None = None, seed: int = 0, budget: int | None = None) -> Iterator[MutantFinding]:
     """Explore each mutant the invariants cover (`reference_impl.mutants.explored.FOUND_WITHIN`) within
     its declared budget (or `budget`), without shrinking; yields a `MutantFinding` per mutant."""
     from reference_impl.mutants import all_mutants

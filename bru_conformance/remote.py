@@ -153,15 +153,14 @@ class AdapterProcess:
             raise BruError(f"unknown session {params.get('session')!r}")
         return session.handle(method, params)
 
-    def open_session(self, role: str, profile: Profile, assumptions: Assumptions, account: AppAccount | None,
-                     host: SessionHost, token: str = "") -> str:
+    def open_session(self, role: str, profile: Profile, assumptions: Assumptions, account: dict[str, Any] | None,
+                     host: SessionHost) -> str:
+        """`account` is the wire form of the APP's account (`session.create`'s `account`), None for a SYSTEM."""
         self.ensure()
         sid = f"s{next(_sessions)}"
         self.sessions[sid] = host
         self.call("session.create", {"session": sid, "role": role, "profile": profile.name, "assumptions": dict(assumptions),
-                                     "account": None if account is None else {"uploadUrl": account.upload_url, "token": token,
-                                                                              "serverIdHeader": account.server_id_header,
-                                                                              "maxAttempts": account.max_attempts}})
+                                     "account": account})
         return sid
 
     def close_session(self, sid: str) -> None:
@@ -172,28 +171,16 @@ class AdapterProcess:
 class SessionHost:
     """What the harness serves for one session: the SYSTEM (for an APP adapter) or the APP (for a SYSTEM adapter)."""
 
-    def __init__(self, library: PhotoLibrary | None = None, account: AppAccount | None = None) -> None:
+    def __init__(self, library: PhotoLibrary | None = None) -> None:
         self.library = library
-        self.account = account
         self.handles = HandleTable()
         self.app: BackupApp | None = None
         self.extensions: dict[str, Any] = {}
         self.profile: Profile | None = None
         self.killed = False
-        self.clock: float | None = None  # the SYSTEM adapter's last `env.now` answer while it is still valid
-        self.callbacks = 0               # how deep the harness is inside calls the adapter made
 
     def handle(self, method: str, params: dict[str, Any]) -> Any:
-        """A request of the adapter: the SYSTEM's callbacks into the harness's APP, or an APP's PhotoKit calls."""
-        self.clock = None  # the SYSTEM calls back only while it runs, and its clock may have moved
-        self.callbacks += 1
-        try:
-            return self._handle(method, params)
-        finally:
-            self.callbacks -= 1
-            self.clock = None
-
-    def _handle(self, method: str, params: dict[str, Any]) -> Any:
+        """A request of the adapter: an APP's PhotoKit calls, or the SYSTEM's callbacks into the harness's APP."""
         if method.startswith(("library.", "changeRequest.")):
             if self.library is None:
                 raise BruError(f"{method}: this session serves no library")
@@ -224,15 +211,32 @@ class SessionHost:
         raise BruError(f"unexpected method {method} from the adapter")
 
 
+class _SystemHost(SessionHost):
+    """The host of a SYSTEM session, which also knows the SYSTEM's clock while it cannot have moved."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.clock: float | None = None  # the SYSTEM adapter's last `env.now` answer while it is still valid
+        self.callbacks = 0               # how deep the harness is inside calls the SYSTEM made
+
+    def handle(self, method: str, params: dict[str, Any]) -> Any:
+        """The SYSTEM calls back only while it runs: its clock may move, so it is read afresh meanwhile and after."""
+        self.callbacks += 1
+        try:
+            return super().handle(method, params)
+        finally:
+            self.callbacks -= 1
+            self.clock = None
+
+
 class RemoteExtension:
     def __init__(self, app: RemoteApp, key: str) -> None:
         self.app, self.key = app, key
 
     def process(self) -> ProcessingResult:
         self.app.host.killed = False
-        self.app.send_token()
         try:
-            return wire.to_result(self.app.proc.call("extension.process", {"session": self.app.sid, "extension": self.key}))
+            return wire.to_result(self.app._call("extension.process", extension=self.key))
         except Killed as exc:
             raise ExtensionKilled(str(exc)) from None
 
@@ -251,11 +255,13 @@ class RemoteApp:
 
     def __init__(self, proc: AdapterProcess, library: PhotoLibrary, profile: Profile, account: AppAccount) -> None:
         self.proc = proc
-        self.host = SessionHost(library, account)
+        self.host = SessionHost(library)
         self.host.profile = profile
         self.account = account
         self.token = account.token()
-        self.sid = proc.open_session("app", profile, Assumptions(), account, self.host, self.token)
+        self.sid = proc.open_session("app", profile, Assumptions(), {
+            "uploadUrl": account.upload_url, "token": self.token, "serverIdHeader": account.server_id_header,
+            "maxAttempts": account.max_attempts}, self.host)
         self._extensions = itertools.count(1)
 
     def send_token(self) -> None:
@@ -300,7 +306,7 @@ CLOCK_STILL = frozenset({"env.now", "env.processingCalls", "env.nextProcessingCa
 
 
 class _RemoteEnvironment(WireEnvironment):
-    def __init__(self, rpc: Any, profile: Profile, host: SessionHost) -> None:
+    def __init__(self, rpc: Any, profile: Profile, host: _SystemHost) -> None:
         super().__init__(rpc, profile)
         self._host = host
 
@@ -324,21 +330,21 @@ class RemoteSystem:
 
     def __init__(self, proc: AdapterProcess, profile: Profile, assumptions: Assumptions) -> None:
         self.proc = proc
-        self.host = SessionHost()
+        self.host = _SystemHost()
         self.host.profile = profile
         self.sid = proc.open_session("system", profile, assumptions, None, self.host)
         self.library = WireLibrary(self._rpc, profile)
         self.environment = _RemoteEnvironment(self._rpc, profile, self.host)
 
     def _rpc(self, method: str, params: dict[str, Any]) -> Any:
-        """Every call to the SYSTEM adapter; those that may move its clock forget the cached `env.now`."""
-        moves_clock = method.startswith("env.") and method not in CLOCK_STILL
-        if moves_clock:
-            self.host.clock = None
+        """Every call to the SYSTEM adapter; those that may move its clock forget the cached `env.now`.
+
+        Forgetting it afterwards is enough: while the call runs, the harness reads the clock only inside
+        the SYSTEM's callbacks, where it is always asked afresh."""
         try:
             return self.proc.call(method, {"session": self.sid, **params})
         finally:
-            if moves_clock:
+            if method.startswith("env.") and method not in CLOCK_STILL:
                 self.host.clock = None
 
     def close(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -63,11 +64,9 @@ def _served(role: str, cpu: str = "shared"):  # type: ignore[no-untyped-def]
     return remote_implementation(f"{sys.executable} -m bru_conformance serve-reference --role {role}", 10.0, cpu)
 
 
-@pytest.mark.skipif(not hasattr(__import__("os"), "sched_setaffinity"), reason="CPU affinity is Linux-only")
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="CPU affinity is Linux-only")
 @pytest.mark.parametrize("cpu", ["shared", "any"])
 def test_harness_and_adapter_share_one_cpu_and_the_harness_gets_its_cpus_back(cpu: str) -> None:
-    import os
-
     before = os.sched_getaffinity(0)
     if len(before) < 2:
         pytest.skip("one CPU: nothing to pin")
