@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +55,9 @@ class AppStore:
     attempts: dict[str, int] = field(default_factory=dict)          # resource id -> failed jobs so far
     failed: set[str] = field(default_factory=set)
     resources: dict[str, AssetResource] = field(default_factory=dict)
+    orphaned: set[str] = field(default_factory=set)  # in flight under an unknown job id, photo deleted since
+    strays: int = 0  # finished jobs acknowledged that nobody could place, not yet paired with an orphan
+    straying: set[str] = field(default_factory=set)  # such jobs, written before their acknowledge commit
 
 
 class _Stopped(Exception):
@@ -90,6 +94,11 @@ class ReferenceApp:
         self.profile = profile
         self.account = account or AppAccount()
         self.store = AppStore()
+        self._ext: ReferenceExtension | None = None  # the extension whose pass is running
+
+    def _stopping(self) -> bool:
+        """TER-03: a termination notice ends the pass at the next job, before another change block."""
+        return self._ext is not None and self._ext.terminating
 
     # ------------------------------------------------------------------------------- host app
     def turn_on_backup(self) -> bool:
@@ -156,6 +165,7 @@ class ReferenceApp:
 
     # ------------------------------------------------------------------------------- one pass
     def run_pass(self, ext: ReferenceExtension) -> ProcessingResult:
+        self._ext = ext
         try:
             self._reconcile()
             if ext.terminating:
@@ -188,9 +198,11 @@ class ReferenceApp:
     def _reconcile(self) -> None:
         """Changes a kill interrupted: creations PhotoKit knows are in flight, the rest go back to the
         queue; acknowledgements that took effect end their job's in-flight entry."""
-        if not self.store.creating and not self.store.finishing:
+        if not self.store.creating and not self.store.finishing and not self.store.straying:
             return
         live: set[str] = {j.local_identifier for a in self._fetch_actions() for j in self.library.fetch_jobs(a)}
+        self.store.straying -= live  # those still fetched were not acknowledged
+        self._strayed()
         for rid, jid in list(self.store.finishing.items()):
             del self.store.finishing[rid]
             if jid not in live and self.store.in_flight.get(rid) in (jid, None):
@@ -212,13 +224,21 @@ class ReferenceApp:
         """RET-06/07: retry transient failures once with a fresh destination; acknowledge the rest."""
         did = False
         for job in self.library.fetch_jobs(Action.RETRY):
+            if self._stopping():
+                break
             error = job.error if self._has(_JOB + "error") else None
             confirmed = self._server_confirmation(job) if self._has(_JOB + "responseHeaderFields") else None
             if confirmed or (error is not None and error.is_permanent):
                 resource = self._resource_of(job)
                 if resource is not None:
                     self._record(resource, confirmed, job)
-                did |= self._change(job, lambda cr: cr.acknowledge(), resource)
+                placed = self._placed(resource)
+                self._straying([(job, placed)])
+                acknowledged = self._change(job, lambda cr: cr.acknowledge(), placed)
+                if not acknowledged:
+                    self.store.straying = set()
+                self._strayed()
+                did |= acknowledged
             else:
                 fresh = self.destination()
                 try:
@@ -241,6 +261,8 @@ class ReferenceApp:
         """ACK-05/06/08: record each outcome in the ledger, then acknowledge, in one change block."""
         jobs = self.library.fetch_jobs(Action.ACKNOWLEDGE)
         retryable = {j.local_identifier for j in self.library.fetch_jobs(Action.RETRY)}
+        if self._stopping():
+            return False  # before anything is recorded: the next pass records and acknowledges them
         done: list[tuple[UploadJob, AssetResource | None]] = []
         for job in jobs:
             if job.local_identifier in retryable:
@@ -249,7 +271,7 @@ class ReferenceApp:
             is_download = self._has(_JOB + "type") and job.type is JobType.DOWNLOAD_ONLY  # ACK-07
             if resource is not None and not is_download:
                 self._record(resource, self._server_confirmation(job), job)
-            done.append((job, resource))
+            done.append((job, self._placed(resource, [r for _, r in done])))
         if not done:
             return False
 
@@ -259,7 +281,9 @@ class ReferenceApp:
                 if request is not None:  # STA-13: the failable initialiser
                     request.acknowledge()
 
-        self._ending([(job, resource) for job, resource in done], lambda: perform_changes(self.library, block))
+        self._straying(done)
+        self._ending(done, lambda: perform_changes(self.library, block))
+        self._strayed()
         return True
 
     def _ending(self, pairs: list[tuple[UploadJob, AssetResource | None]], commit) -> Any:  # type: ignore[no-untyped-def]
@@ -298,6 +322,28 @@ class ReferenceApp:
         elif rid in self.store.resources and rid not in self.store.uploaded:
             self.store.pending[rid] = self.store.resources[rid]
 
+    def _placed(self, resource: AssetResource | None, taken: list[AssetResource | None] | None = None) -> AssetResource | None:
+        """The resource a finished job ends in the app's records: its own, or for a job nobody can place
+        (resource nil), one whose photo was deleted while its job's id was unknown (26.1). Without the
+        pairing the app would wait for that job forever and never answer `.completed`. The orphan leaves the
+        records only when the acknowledgement commits (`_ending`); `taken` are those this block already pairs."""
+        if resource is not None:
+            return resource
+        free = sorted(self._orphans() - {r.resource_id for r in taken or [] if r is not None})
+        return self.store.resources[free[0]] if free else None
+
+    def _straying(self, pairs: list[tuple[UploadJob, AssetResource | None]]) -> None:
+        """Before acknowledging jobs nobody can place and no orphan pairs with (the app has not yet learnt of
+        their photos' deletion), write them down, while jobs of unknown id are in flight: a kill at the
+        commit must not lose them (`_reconcile`)."""
+        if any(jid is None for jid in self.store.in_flight.values()):
+            self.store.straying = {job.local_identifier for job, resource in pairs if resource is None}
+
+    def _strayed(self) -> None:
+        """The written-down jobs were acknowledged: count them, to pair when the deletion shows (`_forget_deleted`)."""
+        self.store.strays += len(self.store.straying)
+        self.store.straying = set()
+
     def _change(self, job: UploadJob, mutate, resource: AssetResource | None) -> bool:  # type: ignore[no-untyped-def]
         def block() -> bool:
             request = self.library.change_request_for(job.local_identifier)
@@ -314,9 +360,12 @@ class ReferenceApp:
         """CRE-11: first run enumerates the library; later runs read persistent changes since the token."""
         if self.store.token is None:
             token = self.library.current_change_token()
+            present: set[str] = set()
             for asset in self.library.fetch_assets():
+                present.add(asset.asset_id)
                 for resource in asset.resources:
                     self._queue(resource)
+            self._forget_deleted(lambda asset_id: asset_id not in present)  # deletions a lost history did not tell
             self.store.token = token
             return
         changes = self.library.fetch_persistent_changes(self.store.token)
@@ -326,10 +375,25 @@ class ReferenceApp:
                 if asset.asset_id in wanted:
                     for resource in asset.resources:
                         self._queue(resource)
-        for asset_id in changes.deleted:
-            for rid in [r for r, res in self.store.pending.items() if res.asset_id == asset_id]:
-                del self.store.pending[rid]
+        self._forget_deleted(set(changes.deleted).__contains__)
         self.store.token = changes.token
+
+    def _forget_deleted(self, deleted: Callable[[str], bool]) -> None:
+        """Photos deleted from the library: no job is made for them any more. A job already made for one with
+        26.1's createJob has no known identifier, and with its photo gone the job names no resource either
+        (AMB-22): it becomes an orphan, paired with the next finished job nobody can place."""
+        for rid in [r for r, res in self.store.pending.items() if deleted(res.asset_id)]:
+            del self.store.pending[rid]
+        self.store.orphaned.update(r for r, jid in self.store.in_flight.items()
+                                   if jid is None and deleted(self.store.resources[r].asset_id))
+        for rid in sorted(self._orphans())[:self.store.strays]:
+            del self.store.in_flight[rid]
+            self.store.strays -= 1
+
+    def _orphans(self) -> set[str]:
+        """The orphans still in flight (an acknowledgement that paired one has ended its entry)."""
+        self.store.orphaned &= {r for r, jid in self.store.in_flight.items() if jid is None}
+        return self.store.orphaned
 
     def _create_jobs(self, ext: ReferenceExtension) -> bool:
         """CRE-12: fill free capacity (read jobLimit at run time, LIM-05) in one change block."""

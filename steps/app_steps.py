@@ -270,8 +270,8 @@ def stopped_promptly(world: World, count: int) -> None:
     assert notice is not None, "no termination notice was delivered"
     after = 0
     for e in events[notice + 1:]:
-        if e.direction == SYSTEM_TO_APP and e.call == "process":
-            break
+        if e.direction == SYSTEM_TO_APP and e.call in ("process", "process:start"):
+            break  # the call the notice came in has ended, or (a notice after a call) the next one began
         after += e.direction == APP_TO_SYSTEM
     assert after <= count, f"the app made {after} calls after the termination notice"
 
