@@ -4,16 +4,23 @@ Two machines, each building its world with `bru_conformance.world.World`, so the
 implementation only through `world.library`, `world.env` and `world.app`:
 
 * **SYSTEM** (`role="system"`): the machine plays the app against the SYSTEM under test — creating
-  jobs (one or several per change block), acknowledging, retrying, cancelling (valid and invalid),
-  nested change blocks and creations outside a block — and plays the world around it: upload
-  outcomes, starts, time passing, network and power, access changes, disabling and enabling. It keeps
-  a model of every job (state, retried once or not) and checks after every step: each job is in the
-  state the model predicts (or, after time passed, one the SYSTEM may have moved it to); a refused
-  change block changed nothing; acknowledged and cancelled jobs never come back; the acknowledge,
-  retry and process sets hold exactly the succeeded+failed, failed-not-yet-retried and
-  registered+pending jobs; a block that would pass the jobLimit is refused with limitExceeded and
-  one that fits is not; a second retry, an acknowledge of an unfinished job and a cancel of a
-  finished one are refused.
+  jobs (one or several per change block), acknowledging, retrying (keeping the destination or with a
+  new one), cancelling (valid and invalid), nested change blocks, creations outside a block, enabling
+  with and without full access, and once per run filling the room left under the jobLimit — and plays
+  the world around it: upload outcomes (with and without a response header), starts, time passing,
+  network and power, access changes, disabling. It keeps a model of every job (state, retried once or
+  not, its credentials, the error and header its last upload should have left) and checks after every
+  step: each job is in the state the model predicts (or, after time passed, one the SYSTEM may have
+  moved it to); a refused change block changed nothing; acknowledged and cancelled jobs never come back
+  and have no change request; the acknowledge, retry and process sets hold exactly the
+  succeeded+failed, failed-not-yet-retried and registered+pending jobs; a block that would pass the
+  jobLimit is refused with limitExceeded and one that fits is not; a second retry, an acknowledge of an
+  unfinished job and a cancel of a finished one are refused; a job's destination keeps its credentials
+  (a retry's new ones replace them) and its uploads carry them; from 26.4 a job's error is set exactly
+  when it failed, in NSURLErrorDomain with the code of what happened, and its response headers are nil
+  until it ended, then lower-cased; uploadJobExtensionEnabled reads true exactly while enabled with full
+  access, and the options are nil otherwise; no processing call comes while the extension is disabled
+  or network or power forbid work.
 * **APP** (`role="app"`, the reference SYSTEM unless the adapter also brings one): the APP under test
   backs up a library that changes under it, with transient and permanent upload failures, early
   server answers, answers given after the server stored the bytes, access downgrades, terminations
@@ -23,7 +30,8 @@ implementation only through `world.library`, `world.env` and `world.app`:
   call answered `.completed` no job is left to acknowledge, retry or process. At the end the world is
   made good (full access, Wi-Fi, power) and six virtual hours pass; then every photo still in the
   library that the scenario gave no failure to is on the server exactly once and in the app's ledger,
-  no job is left unacknowledged, and no processing call asked for more jobs than the jobLimit.
+  no job is left unacknowledged, no processing call asked for more jobs than the jobLimit, and the
+  last call was answered `.completed` (nothing left, so no `.processing` without progress: PRO-08).
 
 Every action is a step of the Gherkin vocabulary, and every check that fails is confirmed by running
 the corresponding `Then` step on the same world, so the shrunk failure written by
@@ -47,7 +55,7 @@ from bru_conformance.assumptions import Assumptions
 from bru_conformance.contracts import Implementation
 from bru_conformance.counterexample import Counterexample, write
 from bru_conformance.profiles import PROFILES, get_profile
-from bru_conformance.protocol import Action, AuthorizationStatus, JobState, ProcessingResult
+from bru_conformance.protocol import Action, AuthorizationStatus, JobState, ProcessingResult, UploadJob
 from bru_conformance.world import World
 
 R, P, S, F = JobState.REGISTERED, JobState.PENDING, JobState.SUCCEEDED, JobState.FAILED
@@ -55,6 +63,24 @@ R, P, S, F = JobState.REGISTERED, JobState.PENDING, JobState.SUCCEEDED, JobState
 SYSTEM_MOVES: dict[JobState | None, set[JobState | None]] = {
     R: {R, P, S, F}, P: {P, S, F}, S: {S}, F: {F}, None: {None}}
 STEP_COUNTER = [0]  # actions taken, for the benchmark
+
+#: AMB-23 (the digest's reading): the URLError, by its vocabulary name, that a failed upload leaves on its job
+FAILURE_CODES = {"a timeout": "timedOut", "a lost connection": "networkConnectionLost", "HTTP 500": "badServerResponse",
+                 "HTTP 401": "userAuthenticationRequired"}
+ARRANGED_FAILURE = FAILURE_CODES["a timeout"]  # how the arranging steps fail a job (steps.job_steps.drive_to)
+UNKNOWN = "any"  # the error of a job the SYSTEM failed on its own, while time passed
+#: the bearer tokens the steps give destinations, by the words the steps use for them
+CREDENTIALS = {"token-1": "original", "token-refreshed": "new"}
+
+
+@dataclass
+class JobFacts:
+    """What the machine knows of a job beyond its state: the credentials of its destination, the error
+    (vocabulary name) its last upload should have left, and a response header the server sent."""
+
+    token: str
+    error: str | None = None
+    header: tuple[str, str] | None = None
 
 
 class Violation(AssertionError):
@@ -176,12 +202,15 @@ class _ConditionEvents:
 
     ss: Any
     step: Callable[..., Any]  # provided by _Machine
+    online = True    # the world starts on Wi-Fi ...
+    powered = True   # ... with power for background work
 
     @rule(network=st.sampled_from(["Wi-Fi", "cellular", "unavailable"]))
     def network(self, network: str) -> None:
         from steps.vocabulary import NETWORKS
 
         self.step("When", f"the network becomes {network}", self.ss.network_is, NETWORKS[network])
+        self.online = network != "unavailable"
 
     @rule(ok=st.booleans())
     def power(self, ok: bool) -> None:
@@ -189,6 +218,7 @@ class _ConditionEvents:
             self.step("When", "power conditions allow background work again", self.ss.power_ok)
         else:
             self.step("Given", "power conditions do not allow background work", self.ss.power_bad)
+        self.powered = ok
 
 
 class SystemMachine(_ConditionEvents, _Machine):
@@ -202,6 +232,9 @@ class SystemMachine(_ConditionEvents, _Machine):
         self.js, self.ss, self.aps = _system_steps()
         self.model: dict[str, JobState | None] = {}
         self.retried: set[str] = set()
+        self.facts: dict[str, JobFacts] = {}
+        self.gone: set[str] = set()  # jobs acknowledged or cancelled by the last action
+        self.freed = False  # a job was retried, acknowledged or cancelled: the limit accounting has a history
         self.uncertain = False
         self.enabled = True
         self.access = AuthorizationStatus.AUTHORIZED
@@ -223,6 +256,11 @@ class SystemMachine(_ConditionEvents, _Machine):
         else:
             self.expect(rule, f"it fails with {error}", self.js.it_fails, error)
 
+    def _made(self, alias: str, state: JobState) -> None:
+        """A job the machine created (and drove to `state` with the arranging steps' timeout, if failed)."""
+        self.model[alias] = state
+        self.facts[alias] = JobFacts(self.w.token, ARRANGED_FAILURE if state is F else None)
+
     def _creation_error(self, count: int) -> str | None:
         if not self.enabled:
             return "a precondition failure"
@@ -239,7 +277,7 @@ class SystemMachine(_ConditionEvents, _Machine):
         self.step("When", f'the app creates an upload job for "{alias}"', self.js.create_one, alias)
         self._outcome("CRE-07", error)
         if error is None:
-            self.model[alias] = R
+            self._made(alias, R)
 
     @rule(count=st.integers(1, 4))
     def create_many(self, count: int) -> None:
@@ -249,27 +287,29 @@ class SystemMachine(_ConditionEvents, _Machine):
         self._outcome("CRE-07", error)
         if error is None:
             for i in range(start, start + count):
-                self.model[f"new-{i}"] = R
+                self._made(f"new-{i}", R)
 
     @precondition(lambda self: self.enabled and self.access is AuthorizationStatus.AUTHORIZED)
     @rule(state=st.sampled_from(["registered", "pending", "succeeded", "failed", "spent", "recovered"]))
     def arrange_job(self, state: str) -> None:
         from steps.vocabulary import STATES
 
-        if self._counted() >= self.limit:
+        after_retry = {"spent": ("failed again", self.js.job_retry_spent, "RET-01", F),
+                       "recovered": ("succeeded", self.js.job_retry_recovered, "RET-04", S)}
+        # room for the job, and under AMB-02's article reading room for its retry too (the job holds a slot then)
+        needed = 2 if state in after_retry and self.w.assumptions["AMB-02"] == "retry-checks-limit" else 1
+        if self._counted() + needed > self.limit:
             return  # no room: the arranging step would refuse (it is a Given, not an action under test)
         self.counter += 1
         alias = f"j{self.counter}"
-        after_retry = {"spent": ("failed again", self.js.job_retry_spent, "RET-01", F),
-                       "recovered": ("succeeded", self.js.job_retry_recovered, "RET-04", S)}
         if state in after_retry:
             ended, step, rule_id, model_state = after_retry[state]
             self.step("Given", f'job "{alias}" {ended} after its one retry', step, alias, rule=rule_id)
-            self.model[alias] = model_state
+            self._made(alias, model_state)
             self.retried.add(alias)
         else:
             self.step("Given", f'job "{alias}" is {state}', self.js.job_in_state, alias, STATES[state], rule="STA-01")
-            self.model[alias] = STATES[state]
+            self._made(alias, STATES[state])
 
     @precondition(lambda self: self.enabled and self.access is AuthorizationStatus.AUTHORIZED)
     @rule(free=st.integers(0, 2), state=st.sampled_from(["registered", "pending", "succeeded", "failed"]))
@@ -289,7 +329,19 @@ class SystemMachine(_ConditionEvents, _Machine):
             self.step("Given", f"all but {free} slot{'s' if free > 1 else ''} under the jobLimit are held by {state} jobs",
                       limits_steps.limit_all_but, free, STATES[state], rule="LIM-01")
         for i in range(first, first + count):
-            self.model[f"slot-{i}"] = STATES[state]
+            self._made(f"slot-{i}", STATES[state])
+
+    @precondition(lambda self: self.freed and self.enabled and self.access is AuthorizationStatus.AUTHORIZED
+                  and "probe-0" not in self.w.jobs)
+    @rule()
+    def probe_capacity(self) -> None:
+        """Fill the room left under the jobLimit, checking it is exactly what the model counts (LIM-01): one
+        action that weighs the jobs retried, acknowledged and cancelled so far against the limit. Once per
+        run (the step names its jobs probe-0, probe-1, ...), and only after such a job, as it fills the queue."""
+        room = self.limit - self._counted()
+        self.step("Then", f"exactly {room} more upload jobs fit under the jobLimit", self.js.capacity, room, rule="LIM-01")
+        for i in range(room):
+            self._made(f"probe-{i}", R)
 
     @precondition(lambda self: any(s is not None for s in self.model.values()))
     @rule(data=st.data())
@@ -300,21 +352,29 @@ class SystemMachine(_ConditionEvents, _Machine):
         if before in (S, F):
             self._outcome("ACK-01", None)
             self.model[alias] = None
+            self.gone.add(alias)
+            self.freed = True
         else:
             self._outcome("ACK-01", "a PhotoKit error")
 
     @precondition(lambda self: any(s is not None for s in self.model.values()))
-    @rule(data=st.data())
-    def retry(self, data: st.DataObject) -> None:
+    @rule(data=st.data(), fresh=st.booleans())
+    def retry(self, data: st.DataObject, fresh: bool) -> None:
+        """Retry keeping the job's destination, or with a new one carrying refreshed credentials (RET-02)."""
         alias = data.draw(st.sampled_from(self._aliases(R, P, S, F)), label="job")
         before = self.model[alias]
-        self.step("When", f'the app retries job "{alias}" keeping its destination', self.js.retry_keep, alias)
+        if fresh:
+            self.step("When", f'the app retries job "{alias}" with a new destination', self.js.retry_new, alias)
+        else:
+            self.step("When", f'the app retries job "{alias}" keeping its destination', self.js.retry_keep, alias)
         if before is F and alias not in self.retried:
             at_limit = self.w.assumptions["AMB-02"] == "retry-checks-limit" and self._counted() >= self.limit
             self._outcome("RET-03" if at_limit else "RET-01", "limitExceeded" if at_limit else None)
             if not at_limit:
                 self.model[alias] = R
                 self.retried.add(alias)
+                self.freed = True
+                self.facts[alias] = JobFacts(self.w.token if fresh else self.facts[alias].token)
         else:
             self._outcome("RET-01", "a PhotoKit error")
 
@@ -327,6 +387,8 @@ class SystemMachine(_ConditionEvents, _Machine):
         if before in (R, P):
             self._outcome("CAN-01", None)
             self.model[alias] = None  # CAN-02: acknowledged at once
+            self.gone.add(alias)
+            self.freed = True
         else:
             self._outcome("CAN-01", "a PhotoKit error")
 
@@ -342,13 +404,35 @@ class SystemMachine(_ConditionEvents, _Machine):
 
     # ------------------------------------------------------------------------ the world
     @precondition(lambda self: any(s in (R, P) for s in self.model.values()))
-    @rule(data=st.data(), outcome=st.sampled_from(["success", "a timeout", "HTTP 500", "HTTP 401", "a lost connection"]))
+    @rule(data=st.data(), outcome=st.sampled_from(["success", "a timeout", "HTTP 500", "HTTP 401", "a lost connection",
+                                                    "HTTP 201 and a header", "HTTP 500 and a header"]))
     def upload_ends(self, data: st.DataObject, outcome: str) -> None:
+        """An upload ends; with "and a header" the server answers with a header in its own capitalisation,
+        which the job must show lower-cased (STA-07)."""
         from steps.vocabulary import OUTCOMES
 
         alias = data.draw(st.sampled_from(self._aliases(R, P)), label="job")
-        self.step("When", f'the upload of job "{alias}" ends with {outcome}', self.js.upload_ends, alias, OUTCOMES[outcome])
-        self.model[alias] = S if outcome == "success" else F
+        if outcome.endswith("and a header"):
+            status, value = int(outcome.split()[1]), f"req-{self.counter}"
+            self.step("When", f'the upload of job "{alias}" ends with HTTP {status} and response header "X-Request-Id" set to "{value}"',
+                      self.js.upload_ends_with_header, alias, status, "X-Request-Id", value)
+            self._ended(alias, status >= 300, "badServerResponse" if status >= 300 else None)
+            self.facts[alias].header = ("x-request-id", value)
+        else:
+            self.step("When", f'the upload of job "{alias}" ends with {outcome}', self.js.upload_ends, alias, OUTCOMES[outcome])
+            self._ended(alias, outcome != "success", FAILURE_CODES.get(outcome))
+
+    def _ended(self, alias: str, failed: bool, error: str | None) -> None:
+        """An upload the machine scripted has ended: the job's state, error and the credentials it went with."""
+        self.model[alias] = F if failed else S
+        facts = self.facts[alias]
+        facts.error, facts.header = error, None
+        attempts = [req for rid, req in self.w.env.upload_attempts() if rid == self.w.resource(alias).resource_id]
+        if attempts and attempts[-1].header("Authorization") != f"Bearer {facts.token}":
+            words = CREDENTIALS[facts.token]
+            then = self.js.sent_original if words == "original" else self.js.sent_new
+            self.expect("PRO-17", f'the last upload of "{alias}" was sent with the {words} credentials', then, alias)
+            raise self.violation("PRO-17", f"job {alias} was sent with {attempts[-1].header('Authorization')!r}")
 
     @precondition(lambda self: any(s is R for s in self.model.values()))
     @rule(data=st.data())
@@ -362,9 +446,22 @@ class SystemMachine(_ConditionEvents, _Machine):
         from steps.vocabulary import UNITS
 
         text = "1 minute passes" if minutes == 1 else f"{minutes} minutes pass"
+        before = len(self.w.env.processing_calls())
         self.step("When", text, self.aps.time_passes, minutes, UNITS["minute"])
         self.uncertain = True
+        if not (self.enabled and self.online and self.powered):
+            self._check_no_calls(before)
 
+    def _check_no_calls(self, before: int) -> None:
+        """No processing call while the extension is disabled (ACT-10) or conditions forbid work (PRO-02)."""
+        import steps.processing_steps as processing_steps
+
+        if len(self.w.env.processing_calls()) > before:
+            rule_id = "ACT-10" if not self.enabled else "PRO-02"
+            self.expect(rule_id, f"the system made {before} processing call{'' if before == 1 else 's'}",
+                        processing_steps.made_calls, before)
+            raise self.violation(rule_id, "the system called the extension while "
+                                 + ("disabled" if not self.enabled else "conditions did not allow work"))
 
     @rule(access=st.sampled_from(["authorized", "limited", "denied"]))
     def access_changes(self, access: str) -> None:
@@ -373,34 +470,39 @@ class SystemMachine(_ConditionEvents, _Machine):
         self.step("When", f"the user changes photo library access to {access}", self.ss.access_changes, ACCESS[access])
         self.access = ACCESS[access]
 
-    @precondition(lambda self: self.access is AuthorizationStatus.AUTHORIZED)
     @rule(enable=st.booleans())
     def host_toggles(self, enable: bool) -> None:
+        """Enabling succeeds with full access and is refused with anything less (CON-01). Disabling is
+        explored with full access only: what a disable without it does is an assumption (AMB-12)."""
+        authorized = self.access is AuthorizationStatus.AUTHORIZED
         if enable:
             self.step("When", "the host app enables the upload extension", self.ss.host_enables)
-            self._outcome("ACT-01", None)
-            self.enabled = True
-        else:
-            self.step("When", "the host app disables the upload extension", self.ss.host_disables)
-            self._outcome("ACT-01", None)
-            if self.enabled and self.w.assumptions["AMB-05"] == "discard":
-                self.model = {a: None for a in self.model}
-            self.enabled = False
+            self._outcome("ACT-01" if authorized else "CON-01", None if authorized else "a PhotoKit error")
+            self.enabled = self.enabled or authorized
+            return
+        if not authorized:
+            return
+        self.step("When", "the host app disables the upload extension", self.ss.host_disables)
+        self._outcome("ACT-01", None)
+        if self.enabled and self.w.assumptions["AMB-05"] == "discard":
+            self.model = {a: None for a in self.model}
+        self.enabled = False
 
     # ------------------------------------------------------------------------ invariants
     def check(self) -> None:
         if self.world is None or not hasattr(self, "model"):
             return
         world, lib, env = self.w, self.w.sut.library, self.w.env
-        fetched = {a: {j.local_identifier: j.state for j in lib.fetch_jobs(a)} for a in self.actions()}
+        self._check_enabled_flag()
+        fetched = {a: {j.local_identifier: j for j in lib.fetch_jobs(a)} for a in self.actions()}
         observed: dict[str, JobState | None] = {}
+        jobs: dict[str, UploadJob] = {}
         for alias in self.model:
             jid = world.jobs[alias]
-            state = next((s[jid] for s in fetched.values() if jid in s), None)
-            if state is None:
-                snap = env.job_snapshot(jid)
-                state = snap.state if snap is not None else None
-            observed[alias] = None if state is JobState.CANCELLED else state
+            job = next((s[jid] for s in fetched.values() if jid in s), None) or env.job_snapshot(jid)
+            if job is not None and job.state is not JobState.CANCELLED:
+                jobs[alias] = job
+            observed[alias] = jobs[alias].state if alias in jobs else None
         for alias, expected in self.model.items():
             got = observed[alias]
             allowed = SYSTEM_MOVES[expected] if self.uncertain else {expected}
@@ -411,6 +513,13 @@ class SystemMachine(_ConditionEvents, _Machine):
                 else:
                     self.expect(rule_id, f'job "{alias}" is {expected.name.lower()}', self.js.job_is, alias, expected)
                 raise self.violation(rule_id, f"job {alias}: expected {expected}, got {got}")
+        for alias, job in jobs.items():
+            if self.uncertain and job.state is F and self.model[alias] is not F:
+                self.facts[alias].error = UNKNOWN  # the SYSTEM failed it on its own: any code will do
+            self._check_fields(alias, job)
+        for alias in sorted(self.gone):
+            self._check_gone(alias)
+        self.gone.clear()
         self.model = observed
         self.uncertain = False
         wanted = {Action.ACKNOWLEDGE: ("STA-04", {S, F}), Action.RETRY: ("STA-05", {F}), Action.PROCESS: ("STA-06", {R, P})}
@@ -424,6 +533,66 @@ class SystemMachine(_ConditionEvents, _Machine):
                 raise self.violation(rule_id, f"fetch {name}: expected {sorted(expect)}, got {got}")
         if len(set().union(*fetched.values())) > self.limit:
             raise self.violation("LIM-01", f"{len(set().union(*fetched.values()))} jobs fetched, jobLimit {self.limit}")
+
+    def _check_gone(self, alias: str) -> None:
+        """The change request of a job that no longer exists is nil (the failable init, STA-13)."""
+        from bru_conformance.contracts import perform_changes
+
+        lib, holder = self.w.sut.library, []
+        perform_changes(lib, lambda: holder.append(lib.change_request_for(self.w.jobs[alias])))
+        if holder[0] is not None:
+            self.expect("STA-13", f'job "{alias}" no longer exists', self.js.job_gone, alias)
+            raise self.violation("STA-13", f"a change request was returned for the gone job {alias}")
+
+    def _check_enabled_flag(self) -> None:
+        """ACT-12: uploadJobExtensionEnabled reads true exactly while enabled with full access."""
+        expected = self.enabled and self.access is AuthorizationStatus.AUTHORIZED
+        lib = self.w.sut.library
+        if lib.upload_job_extension_enabled() is not expected:
+            text = "the upload extension is enabled" if expected else "the upload extension is not enabled"
+            self.expect("ACT-12", text, self.ss.is_enabled if expected else self.ss.is_not_enabled)
+            raise self.violation("ACT-12", f"uploadJobExtensionEnabled is {not expected}, expected {expected}")
+        if not expected and self.w.profile.has("PHPhotoLibrary.uploadJobExtensionOptions") \
+                and (options := lib.upload_job_extension_options()) is not None:
+            rule_id = "CON-06" if self.access is not AuthorizationStatus.AUTHORIZED else "ACT-19"
+            self.expect(rule_id, "the extension options are nil", self.ss.options_nil)
+            raise self.violation(rule_id, f"uploadJobExtensionOptions is {options} while the feature is not active")
+
+    def _check_fields(self, alias: str, job: UploadJob) -> None:
+        """The job's destination keeps the credentials it was given (RET-02 after a retry); from 26.4 its
+        error is set exactly when failed, as the NSURLErrorDomain code of what happened (STA-08, ERR-03),
+        and its response headers are nil until it has ended, then lower-cased (STA-07)."""
+        import steps.states_steps as states_steps
+
+        facts = self.facts[alias]
+        if job.destination.header("Authorization") != f"Bearer {facts.token}":
+            rule_id = "RET-02" if alias in self.retried else "PRO-17"
+            self.expect(rule_id, f'the destination of job "{alias}" carries the {CREDENTIALS[facts.token]} credentials',
+                        states_steps.destination_credentials, alias, facts.token)
+            raise self.violation(rule_id, f"job {alias}'s destination carries {job.destination.header('Authorization')!r}")
+        if not self.w.profile.has("PHAssetResourceUploadJob.error"):
+            return
+        from steps.vocabulary import URL_ERRORS
+
+        error, failed = job.error, job.state is F
+        got = None if error is None else next((n for n, c in URL_ERRORS.items() if c is error.code), None)
+        foreign = error is not None and error.domain != "NSURLErrorDomain"
+        if failed and (error is None or foreign or facts.error not in (UNKNOWN, got)):
+            code = (got or "timedOut") if facts.error in (None, UNKNOWN) else facts.error
+            rule_id = "ERR-03" if foreign else "STA-08"
+            self.expect(rule_id, f'job "{alias}" has the error {code}', self.js.job_error, alias, URL_ERRORS[code])
+            raise self.violation(rule_id, f"job {alias} has the error {error}, expected {code} in NSURLErrorDomain")
+        if not failed and error is not None:
+            self.expect("STA-08", f'job "{alias}" has no error', self.js.job_no_error, alias)
+            raise self.violation("STA-08", f"the {job.state.name.lower()} job {alias} has the error {error}")
+        headers = job.response_header_fields
+        if job.state in (R, P) and headers is not None:
+            self.expect("STA-07", f'job "{alias}" has no response headers', self.js.job_no_headers, alias)
+            raise self.violation("STA-07", f"the {job.state.name.lower()} job {alias} has response headers {headers}")
+        if facts.header is not None and job.state in (S, F) and (headers or {}).get(facts.header[0]) != facts.header[1]:
+            name, value = facts.header
+            self.expect("STA-07", f'job "{alias}" has response header "{name}" set to "{value}"', self.js.job_header, alias, name, value)
+            raise self.violation("STA-07", f"job {alias}'s response headers are {headers}")
 
 
 # ==================================================================================== APP
@@ -593,6 +762,8 @@ class AppMachine(_ConditionEvents, _Machine):
             self.expect("TER-07", f'the app recorded "{name}" as uploaded', self.aps.recorded, name)
         self.expect("ACK-02", "no job is left unacknowledged", self.aps.nothing_unacknowledged)
         self.expect("CRE-08", "no processing call created more upload jobs than the jobLimit", processing_steps.bounded_creation)
+        self.expect("PRO-08", "the app answered .completed to each of the last 1 processing calls", processing_steps.answered_last,
+                    ProcessingResult.COMPLETED, 1)
 
     def teardown(self) -> None:
         try:
