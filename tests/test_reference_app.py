@@ -90,3 +90,56 @@ def test_interruption_at_any_call_loses_and_duplicates_nothing(profile: str, kil
     system.advance(6 * 3600)
     assert_backed_up_once(system, app, 12)
     assert system.processing_calls()[-1].result is ProcessingResult.COMPLETED  # nothing left counted in flight
+
+
+#: Sequences stateful exploration found on 26.1 (createJob returns no identifier): the photo "a0" is deleted
+#: while its job is in flight, in each order the app can learn of it; the last is a deleted photo still queued.
+DELETION_SEQUENCES = {
+    "ack-before-the-deletion-is-read": ["call", "delete", "wait", "call"],
+    "deletion-read-first": ["call", "delete", "call"],
+    "history-lost": ["call", "prune", "delete", "call"],
+    "kill-at-the-acknowledgement": ["call", "delete", "prune", "kill-at-ack", "call"],
+    "queued-photo-deleted-after-a-notice": ["notice-after-4", "call", "prune", "delete", "call"],
+}
+
+
+@pytest.mark.parametrize("sequence", list(DELETION_SEQUENCES))
+def test_a_deleted_photos_job_of_unknown_id_is_not_awaited_forever(sequence: str) -> None:
+    """PRO-04/PRO-08: the app ends with `.completed` and no job left, instead of `.processing` every few minutes."""
+    system, app, _ = world("ios-26.1", assets=2)
+    for move in DELETION_SEQUENCES[sequence]:
+        if move == "call":
+            system.run_processing_call()
+        elif move == "delete":
+            system.delete_asset("a0")
+        elif move == "wait":
+            system.advance(60)
+        elif move == "prune":
+            system.expire_change_history()
+        elif move == "kill-at-ack":
+            system.schedule_termination(TerminationMode.HARD_KILL, 0, at_change="acknowledge")
+        elif move == "notice-after-4":
+            system.schedule_termination(TerminationMode.NOTICE_MID_CALL, 4)
+    system.advance(6 * 3600)
+    calls = system.processing_calls()
+    assert calls[-1].result is ProcessingResult.COMPLETED, [c.result for c in calls[-3:]]
+    assert len(calls) < 20, f"{len(calls)} processing calls in six hours"
+    assert not any(system.queue.fetch(a) for a in (Action.ACKNOWLEDGE, Action.RETRY))
+    assert system.server_received().get("r1") == 1 and set(app.uploaded_resources()) == {"r1"}
+
+
+def test_a_notice_after_a_call_is_judged_up_to_the_next_call() -> None:
+    """The TER-03 step counts the app's calls from the notice until its call ends or, for a notice sent
+    after the call returned, until the next call starts (exploration found it counting that whole call)."""
+    from bru_conformance.adapters import load_implementation
+    from bru_conformance.world import World
+    from steps import app_steps, setup_steps
+
+    w = World(get_profile("ios-26.1"), Assumptions(), load_implementation(None), "app")
+    setup_steps.library_holds_photo(w, "p1")
+    app_steps.turned_on(w)
+    app_steps.notice_after_call(w)
+    app_steps.processing_call(w)
+    app_steps.time_passes(w, 6, 3600)
+    assert len(w.env.processing_calls()) >= 2  # the next call came, and made calls into the system
+    app_steps.stopped_promptly(w, 0)
