@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -232,17 +232,12 @@ class ReferenceApp:
                 resource = self._resource_of(job)
                 if resource is not None:
                     self._record(resource, confirmed, job)
-                placed = self._placed(resource)
-                self._straying([(job, placed)])
-                acknowledged = self._change(job, lambda cr: cr.acknowledge(), placed)
-                if not acknowledged:
-                    self.store.straying = set()
-                self._strayed()
-                did |= acknowledged
+                acknowledge = lambda: self._change(job, lambda cr: cr.acknowledge())  # noqa: B023 - called at once
+                did |= bool(self._ending([(job, self._placed(resource))], acknowledge))
             else:
                 fresh = self.destination()
                 try:
-                    retried = self._change(job, lambda cr: cr.retry(fresh), None)  # noqa: B023 - called at once
+                    retried = self._change(job, lambda cr: cr.retry(fresh))  # noqa: B023 - called at once
                 except PhotoKitError as err:
                     if err.code is not PhotoKitErrorCode.LIMIT_EXCEEDED:
                         raise
@@ -271,7 +266,7 @@ class ReferenceApp:
             is_download = self._has(_JOB + "type") and job.type is JobType.DOWNLOAD_ONLY  # ACK-07
             if resource is not None and not is_download:
                 self._record(resource, self._server_confirmation(job), job)
-            done.append((job, self._placed(resource, [r for _, r in done])))
+            done.append((job, self._placed(resource, done)))
         if not done:
             return False
 
@@ -281,19 +276,22 @@ class ReferenceApp:
                 if request is not None:  # STA-13: the failable initialiser
                     request.acknowledge()
 
-        self._straying(done)
         self._ending(done, lambda: perform_changes(self.library, block))
-        self._strayed()
         return True
 
     def _ending(self, pairs: list[tuple[UploadJob, AssetResource | None]], commit) -> Any:  # type: ignore[no-untyped-def]
-        """Commit a change that ends jobs, with the intent written first so a kill at the commit is recoverable."""
+        """Commit a change that ends jobs, with the intent written first so a kill at the commit is recoverable:
+        the resources they end in the records, and (while jobs of unknown id are in flight) the jobs nobody
+        can place, counted as strays once acknowledged (`_reconcile` after a kill, `_forget_deleted`)."""
         ended = {r.resource_id: j.local_identifier for j, r in pairs if r is not None}
         self.store.finishing.update(ended)
+        if any(jid is None for jid in self.store.in_flight.values()):
+            self.store.straying = {j.local_identifier for j, r in pairs if r is None}
         value = commit()
         for rid in ended:
             self.store.finishing.pop(rid, None)
             self.store.in_flight.pop(rid, None)
+        self._strayed()
         return value
 
     def _cancel_redundant(self) -> bool:
@@ -305,7 +303,7 @@ class ReferenceApp:
             resource = self._resource_of(job)
             if (resource is not None and resource.resource_id in self.store.uploaded
                     and self.store.in_flight.get(resource.resource_id) != job.local_identifier):
-                did |= self._change(job, lambda cr: cr.cancel(), None)
+                did |= self._change(job, lambda cr: cr.cancel())
         return did
 
     def _record(self, resource: AssetResource, confirmation: str | None, job: UploadJob) -> None:
@@ -322,29 +320,25 @@ class ReferenceApp:
         elif rid in self.store.resources and rid not in self.store.uploaded:
             self.store.pending[rid] = self.store.resources[rid]
 
-    def _placed(self, resource: AssetResource | None, taken: list[AssetResource | None] | None = None) -> AssetResource | None:
+    def _placed(self, resource: AssetResource | None,
+                pairing: Sequence[tuple[UploadJob, AssetResource | None]] = ()) -> AssetResource | None:
         """The resource a finished job ends in the app's records: its own, or for a job nobody can place
         (resource nil), one whose photo was deleted while its job's id was unknown (26.1). Without the
         pairing the app would wait for that job forever and never answer `.completed`. The orphan leaves the
-        records only when the acknowledgement commits (`_ending`); `taken` are those this block already pairs."""
+        records only when the acknowledgement commits (`_ending`); `pairing` is the block's pairs so far."""
         if resource is not None:
             return resource
-        free = sorted(self._orphans() - {r.resource_id for r in taken or [] if r is not None})
+        free = sorted(self._orphans() - {r.resource_id for _, r in pairing if r is not None})
         return self.store.resources[free[0]] if free else None
 
-    def _straying(self, pairs: list[tuple[UploadJob, AssetResource | None]]) -> None:
-        """Before acknowledging jobs nobody can place and no orphan pairs with (the app has not yet learnt of
-        their photos' deletion), write them down, while jobs of unknown id are in flight: a kill at the
-        commit must not lose them (`_reconcile`)."""
-        if any(jid is None for jid in self.store.in_flight.values()):
-            self.store.straying = {job.local_identifier for job, resource in pairs if resource is None}
-
     def _strayed(self) -> None:
-        """The written-down jobs were acknowledged: count them, to pair when the deletion shows (`_forget_deleted`)."""
+        """The written-down strays were acknowledged: count them, to pair when the deletion shows (`_forget_deleted`)."""
         self.store.strays += len(self.store.straying)
         self.store.straying = set()
 
-    def _change(self, job: UploadJob, mutate, resource: AssetResource | None) -> bool:  # type: ignore[no-untyped-def]
+    def _change(self, job: UploadJob, mutate) -> bool:  # type: ignore[no-untyped-def]
+        """One change block applying `mutate` to the job's change request; False if the job is gone (STA-13)."""
+
         def block() -> bool:
             request = self.library.change_request_for(job.local_identifier)
             if request is None:
@@ -352,9 +346,7 @@ class ReferenceApp:
             mutate(request)
             return True
 
-        if resource is None:
-            return bool(perform_changes(self.library, block))
-        return bool(self._ending([(job, resource)], lambda: perform_changes(self.library, block)))
+        return bool(perform_changes(self.library, block))
 
     def _sync_library(self) -> None:
         """CRE-11: first run enumerates the library; later runs read persistent changes since the token."""

@@ -313,7 +313,7 @@ class RetriesPermanentFailures(ReferenceApp):
         for job in self.library.fetch_jobs(Action.RETRY):
             fresh = self.destination()
             try:
-                did |= self._change(job, lambda cr: cr.retry(fresh), None)  # noqa: B023
+                did |= self._change(job, lambda cr: cr.retry(fresh))  # noqa: B023
             except PhotoKitError as err:
                 if err.code is not PhotoKitErrorCode.LIMIT_EXCEEDED:
                     raise
@@ -327,7 +327,7 @@ class RetriesTwice(ReferenceApp):
         did = super()._retry_failed()
         for job in self.library.fetch_jobs(Action.ACKNOWLEDGE):
             if job.state is JobState.FAILED:
-                did |= self._change(job, lambda cr: cr.retry(None), None)
+                did |= self._change(job, lambda cr: cr.retry(None))
         return did
 
 
@@ -362,9 +362,9 @@ class RetriesViaAcknowledgeSet(ReferenceApp):
 class RetriesBeforeFreeing(ReferenceApp):
     _refused = False
 
-    def _change(self, job, mutate, resource) -> bool:  # type: ignore[no-untyped-def]
+    def _change(self, job, mutate) -> bool:  # type: ignore[no-untyped-def]
         try:
-            return super()._change(job, mutate, resource)
+            return super()._change(job, mutate)
         except PhotoKitError as err:
             self._refused = err.code is PhotoKitErrorCode.LIMIT_EXCEEDED
             raise
