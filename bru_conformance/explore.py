@@ -69,8 +69,8 @@ FAILURE_CODES = {"a timeout": "timedOut", "a lost connection": "networkConnectio
                  "HTTP 401": "userAuthenticationRequired"}
 ARRANGED_FAILURE = FAILURE_CODES["a timeout"]  # how the arranging steps fail a job (steps.job_steps.drive_to)
 UNKNOWN = "any"  # the error of a job the SYSTEM failed on its own, while time passed
-#: the bearer tokens the steps give destinations, by the words the steps use for them
-CREDENTIALS = {"token-1": "original", "token-refreshed": "new"}
+#: upload outcomes whose answer carries a response header, and their HTTP status
+HEADER_ANSWERS = {"HTTP 201 and a header": 201, "HTTP 500 and a header": 500}
 
 
 @dataclass
@@ -182,6 +182,13 @@ class _Machine(RuleBasedStateMachine):
 
     def actions(self) -> list[Action]:
         return [Action.ACKNOWLEDGE, Action.RETRY] + ([Action.PROCESS] if self.w.profile.has("Action.process") else [])
+
+
+def _credential_words(token: str) -> str:
+    """How the steps name a bearer token: "original" or "new" (steps.vocabulary.CREDENTIALS)."""
+    from steps.vocabulary import CREDENTIALS
+
+    return next(words for words, t in CREDENTIALS.items() if t == token)
 
 
 def _names(aliases: list[str]) -> str:
@@ -405,15 +412,15 @@ class SystemMachine(_ConditionEvents, _Machine):
     # ------------------------------------------------------------------------ the world
     @precondition(lambda self: any(s in (R, P) for s in self.model.values()))
     @rule(data=st.data(), outcome=st.sampled_from(["success", "a timeout", "HTTP 500", "HTTP 401", "a lost connection",
-                                                    "HTTP 201 and a header", "HTTP 500 and a header"]))
+                                                    *HEADER_ANSWERS]))
     def upload_ends(self, data: st.DataObject, outcome: str) -> None:
         """An upload ends; with "and a header" the server answers with a header in its own capitalisation,
         which the job must show lower-cased (STA-07)."""
         from steps.vocabulary import OUTCOMES
 
         alias = data.draw(st.sampled_from(self._aliases(R, P)), label="job")
-        if outcome.endswith("and a header"):
-            status, value = int(outcome.split()[1]), f"req-{self.counter}"
+        if outcome in HEADER_ANSWERS:
+            status, value = HEADER_ANSWERS[outcome], f"req-{self.counter}"
             self.step("When", f'the upload of job "{alias}" ends with HTTP {status} and response header "X-Request-Id" set to "{value}"',
                       self.js.upload_ends_with_header, alias, status, "X-Request-Id", value)
             self._ended(alias, status >= 300, "badServerResponse" if status >= 300 else None)
@@ -429,7 +436,7 @@ class SystemMachine(_ConditionEvents, _Machine):
         facts.error, facts.header = error, None
         attempts = [req for rid, req in self.w.env.upload_attempts() if rid == self.w.resource(alias).resource_id]
         if attempts and attempts[-1].header("Authorization") != f"Bearer {facts.token}":
-            words = CREDENTIALS[facts.token]
+            words = _credential_words(facts.token)
             then = self.js.sent_original if words == "original" else self.js.sent_new
             self.expect("PRO-17", f'the last upload of "{alias}" was sent with the {words} credentials', then, alias)
             raise self.violation("PRO-17", f"job {alias} was sent with {attempts[-1].header('Authorization')!r}")
@@ -567,7 +574,7 @@ class SystemMachine(_ConditionEvents, _Machine):
         facts = self.facts[alias]
         if job.destination.header("Authorization") != f"Bearer {facts.token}":
             rule_id = "RET-02" if alias in self.retried else "PRO-17"
-            self.expect(rule_id, f'the destination of job "{alias}" carries the {CREDENTIALS[facts.token]} credentials',
+            self.expect(rule_id, f'the destination of job "{alias}" carries the {_credential_words(facts.token)} credentials',
                         states_steps.destination_credentials, alias, facts.token)
             raise self.violation(rule_id, f"job {alias}'s destination carries {job.destination.header('Authorization')!r}")
         if not self.w.profile.has("PHAssetResourceUploadJob.error"):

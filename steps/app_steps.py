@@ -9,7 +9,7 @@ from pytest_bdd import given, then, when
 from bru_conformance.protocol import Action, ProcessingResult, TerminationMode, TraceEvent, UploadOutcome
 from bru_conformance.trace import APP_TO_SYSTEM, SYSTEM_TO_APP
 from bru_conformance.world import World
-from steps.vocabulary import p
+from steps.vocabulary import CREDENTIALS, p
 
 _ENABLES = ("set_upload_job_extension_enabled", "enable_upload_job_extension")
 _CREATES = ("create_job", "creation_request_for_job", "creation_request_for_download_job")
@@ -162,7 +162,7 @@ def server_commits_then_fails(world: World, name: str, status: int) -> None:
 
 @when("the app's credentials are refreshed")
 def credentials_refreshed(world: World) -> None:
-    world.token = "token-refreshed"
+    world.token = CREDENTIALS["new"]
 
 
 # ------------------------------------------------------------------------------------ the app's ledger

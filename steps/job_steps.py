@@ -22,7 +22,7 @@ from bru_conformance.protocol import (
     URLErrorCode,
 )
 from bru_conformance.world import World
-from steps.vocabulary import OUTCOMES, matches, p
+from steps.vocabulary import CREDENTIALS, OUTCOMES, matches, p
 
 DEFAULT_URL = "https://backup.example.com/upload"
 
@@ -166,7 +166,7 @@ def retry_keep(world: World, alias: str) -> None:
 
 @when(p('the app retries job "{alias}" with a new destination'))
 def retry_new(world: World, alias: str) -> None:
-    world.token = "token-refreshed"
+    world.token = CREDENTIALS["new"]
     fresh = destination(world)
     world.attempt(lambda: _mutate(world, alias, lambda r: r.retry(fresh)))
 
@@ -335,12 +335,12 @@ def job_upload_type(world: World, alias: str) -> None:
 
 @then(p('the last upload of "{alias}" was sent with the original credentials'))
 def sent_original(world: World, alias: str) -> None:
-    _assert_last_token(world, alias, "token-1")
+    _assert_last_token(world, alias, CREDENTIALS["original"])
 
 
 @then(p('the last upload of "{alias}" was sent with the new credentials'))
 def sent_new(world: World, alias: str) -> None:
-    _assert_last_token(world, alias, "token-refreshed")
+    _assert_last_token(world, alias, CREDENTIALS["new"])
 
 
 def _assert_last_token(world: World, alias: str, token: str) -> None:

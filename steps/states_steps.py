@@ -16,14 +16,12 @@ from bru_conformance.contracts import perform_changes
 from bru_conformance.protocol import Action
 from bru_conformance.world import World
 from steps.job_steps import _fetch, _find
-from steps.vocabulary import TYPES, p
-
-_TOKENS = {"original": "token-1", "new": "token-refreshed"}
+from steps.vocabulary import CREDENTIALS, TYPES, p
 
 
-@with_pattern("|".join(_TOKENS))
+@with_pattern("|".join(CREDENTIALS))
 def _credentials(text: str) -> str:
-    return _TOKENS[text]
+    return CREDENTIALS[text]
 
 
 def _p(pattern: str) -> Any:

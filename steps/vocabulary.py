@@ -48,6 +48,8 @@ RESULTS = {".completed": ProcessingResult.COMPLETED, ".processing": ProcessingRe
 ACCESS = {"authorized": AuthorizationStatus.AUTHORIZED, "limited": AuthorizationStatus.LIMITED,
           "denied": AuthorizationStatus.DENIED, "restricted": AuthorizationStatus.RESTRICTED,
           "not determined": AuthorizationStatus.NOT_DETERMINED}
+#: the bearer tokens the harness gives destinations, by the words steps use for them
+CREDENTIALS = {"original": "token-1", "new": "token-refreshed"}
 NETWORKS = {"Wi-Fi": Network.WIFI, "cellular": Network.CELLULAR, "unavailable": Network.NONE}
 URL_ERRORS = {"timedOut": URLErrorCode.TIMED_OUT, "networkConnectionLost": URLErrorCode.NETWORK_CONNECTION_LOST,
               "badServerResponse": URLErrorCode.BAD_SERVER_RESPONSE,
