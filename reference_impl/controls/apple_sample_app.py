@@ -1,0 +1,1 @@
+"""Placeholder: filled in by the controls work (issue 10)."""
