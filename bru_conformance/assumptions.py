@@ -1,9 +1,19 @@
 """Assumption switches: one per open point AMB-nn of rules-digest.md §4.
 
-Apple leaves these points open; the reference model and the scenarios need one reading of each. Every
-switch names its default (the digest's assumption) and the alternative readings a run may select with
-`--assume AMB-02=retry-checks-limit`. Scenarios that depend on a reading are tagged `@assume:AMB-02=...`
-and run only when it is in force; reports state the readings of the run.
+Apple leaves these points open. A switch has *readings*; the run is under one reading of each, chosen
+with `--assume AMB-02=retry-checks-limit` (the first reading is the default). A reading does two jobs:
+
+* **It selects checks.** A scenario that depends on one reading is tagged `@assume:AMB-nn=reading` and
+  runs only when that reading is in force. Where the digest says a check must not depend on the point
+  (AMB-02, AMB-09, AMB-17, AMB-18) or records more than one real behaviour (AMB-05, AMB-13, AMB-23,
+  AMB-25), the default reading is *permissive* (`any`, `documented`, ...): it runs only the checks that
+  hold for every behaviour the digest allows. The other readings are opt-in.
+* **It configures the reference model.** Under a permissive reading the reference SYSTEM still has to
+  behave some way: it follows the switch's `model` reading (the digest's assumption).
+  `Assumptions.model(amb)` gives that concrete reading.
+
+A switch whose point no scenario depends on has a single reading: it only names the model's choice, so
+reports can state it; no tag may select on it.
 """
 
 from __future__ import annotations
@@ -20,53 +30,84 @@ class Switch:
     default: str
     choices: tuple[str, ...]
     summary: str
+    model: str  # the reading the reference model follows when the run's reading is permissive
+    permissive: str | None = None  # the reading that demands nothing specific of this point
+
+    @property
+    def selectable(self) -> bool:
+        """Has alternatives, so a scenario may be tagged with one reading."""
+        return len(self.choices) > 1
 
 
-def _s(amb: str, name: str, choices: str, summary: str) -> Switch:
+def _s(amb: str, name: str, choices: str, summary: str, *, model: str | None = None, permissive: bool = False) -> Switch:
     opts = tuple(choices.split("|"))
-    return Switch(amb=amb, name=name, default=opts[0], choices=opts, summary=summary)
+    return Switch(amb=amb, name=name, default=opts[0], choices=opts, summary=summary,
+                  model=model or opts[0], permissive=opts[0] if permissive else None)
 
 
-# First choice = default (the digest's assumption). Single-choice switches are fixed readings that are
-# still named, so reports can state them and a later reading can be added without renaming anything.
+# First choice = default. `permissive=True`: the default demands nothing of the point, and the reference
+# follows `model`. Single-choice switches name the reference model's fixed choice.
 SWITCHES: Mapping[str, Switch] = MappingProxyType({s.amb: s for s in (
     _s("AMB-01", "transition-graph", "digest", "registered->pending->succeeded|failed; registered|pending->cancelled; failed->registered on the one retry"),
-    _s("AMB-02", "retry-limit", "retry-keeps-slot|retry-checks-limit", "a retry keeps the failed job's slot, or fails with limitExceeded at the limit"),
+    _s("AMB-02", "retry-limit", "any|retry-keeps-slot|retry-checks-limit",
+       "any: no check depends on whether a retry at the jobLimit is refused (the digest: tests must not); "
+       "retry-keeps-slot: it is accepted in the job's own slot; retry-checks-limit: it fails with limitExceeded (the article)",
+       model="retry-keeps-slot", permissive=True),
     _s("AMB-03", "retry-identity", "same-job", "a retry keeps the job's identity; a second failure is acknowledge-only"),
-    _s("AMB-04", "failed-in-two-sets", "both", "a fresh failed job is in the retry and the acknowledge set"),
-    _s("AMB-05", "disable-discards-jobs", "discard|keep", "disabling discards every unacknowledged job"),
-    _s("AMB-06", "limit-boundary", "inclusive", "creation succeeds while unacknowledged + new <= jobLimit"),
-    _s("AMB-07", "change-block-atomicity", "all-or-nothing", "a failed change block applies none of its changes"),
-    _s("AMB-08", "download-only-jobs", "counted", "download-only jobs count toward jobLimit and need acknowledging"),
-    _s("AMB-09", "invalid-mutation", "change-not-supported", "an invalid action fails the block with changeNotSupported"),
-    _s("AMB-10", "who-creates", "any-process", "host app or extension may create jobs once enabled"),
-    _s("AMB-11", "job-limit", "50|20|5", "the jobLimit value (arbitrary placeholder)"),
-    _s("AMB-12", "enable-errors", "digest", "refused enables throw PHPhotosErrorDomain (3311 limited/denied, -1 missing plist key)"),
-    _s("AMB-13", "processing-after-downgrade", "continues|stops", "after a downgrade an existing configuration keeps being invoked, or not"),
+    _s("AMB-04", "failed-in-two-sets", "both", "a fresh failed job is in the retry and the acknowledge set (follows from STA-04/05)"),
+    _s("AMB-05", "disable-discards-jobs", "any|discard|keep",
+       "any: no check depends on what disabling does to unacknowledged jobs (only that nothing uploads while disabled); "
+       "discard: they are discarded (field); keep: they are kept and wait", model="discard", permissive=True),
+    _s("AMB-06", "limit-boundary", "inclusive", "creation succeeds while unacknowledged + new <= jobLimit (jobLimit is the maximum)"),
+    _s("AMB-07", "change-block-atomicity", "all-or-nothing|unspecified",
+       "all-or-nothing: a refused change block applies none of its changes (PhotoKit change blocks); unspecified: no check demands it"),
+    _s("AMB-08", "download-only-jobs", "counted|unspecified",
+       "counted: download-only jobs count toward jobLimit and need acknowledging; unspecified: no check demands it"),
+    _s("AMB-09", "invalid-mutation", "any-refusal|change-not-supported",
+       "any-refusal: an invalid acknowledge/retry/cancel is refused in any form (an error from the block or an exception), "
+       "applying nothing; change-not-supported: the block fails with changeNotSupported", model="change-not-supported", permissive=True),
+    _s("AMB-10", "who-creates", "any-process|unspecified",
+       "any-process: host app or extension may create jobs once enabled; unspecified: no check demands it"),
+    _s("AMB-11", "job-limit", "50|20|5", "the reference SYSTEM's jobLimit value (an arbitrary placeholder, not Apple's)"),
+    _s("AMB-12", "enable-errors", "digest", "refused enables throw PHPhotosErrorDomain (the codes 3311 / -1 are field observations, @field)"),
+    _s("AMB-13", "processing-after-downgrade", "any|continues|stops",
+       "any: no check depends on it; continues: an existing configuration keeps being invoked after a downgrade (field); stops: it is not",
+       model="continues", permissive=True),
     _s("AMB-14", "active", "config-access-extension", "active = configuration exists, full access, extension registered"),
-    _s("AMB-15", "ordering", "creation-order", "fetches in creation order; apps must not rely on it"),
+    _s("AMB-15", "ordering", "creation-order", "the reference fetches in creation order; checks never rely on an order"),
     _s("AMB-16", "duplicates", "allowed", "the system does not deduplicate jobs"),
-    _s("AMB-17", "invocation-timing", "field", "field timings: enable 1 s, change 3 s, after jobs 1 s, idle 300 s, backoff 360/660 s"),
-    _s("AMB-18", "runtime-limit", "60s", "60 s per call, enforced by a hard kill"),
+    _s("AMB-17", "invocation-timing", "documented|field",
+       "documented: only the order Apple gives and 'eventually' within the patience horizon (--patience); "
+       "field: the measured delays (enable 1 s, change 3 s, after jobs 1 s, idle 300 s, backoff 360/660/1200 s)",
+       model="field", permissive=True),
+    _s("AMB-18", "runtime-limit", "documented|field",
+       "documented: some runtime limit ends a call that runs on (any value); field: 60 s per call, enforced by a hard kill",
+       model="field", permissive=True),
     _s("AMB-19", "termination-delivery", "all-three", "notice mid-call, notice after a call, or a hard kill without notice"),
-    _s("AMB-20", "jobs-start", "after-call", "jobs created in a call start uploading after the call returns"),
+    _s("AMB-20", "jobs-start", "after-call", "the reference starts jobs created in a call after the call returns (field); checks never rely on it"),
     _s("AMB-21", "unacknowledged-presented", "diagnostic", "no API-visible error; a diagnostic is logged"),
     _s("AMB-22", "resource-nullability", "nil-when-terminal", "resource lookups may be nil for terminal jobs"),
-    _s("AMB-23", "success-mapping", "digest", "2xx succeeded; 401 userAuthenticationRequired; other badServerResponse"),
+    _s("AMB-23", "success-mapping", "any-url-error|digest",
+       "any-url-error: a failed job carries some NSURLErrorDomain error; digest: 401 userAuthenticationRequired, other "
+       "statuses badServerResponse, transport errors their own code", model="digest", permissive=True),
     _s("AMB-24", "destination-body", "ignored", "body ignored, method and headers kept"),
-    _s("AMB-25", "url-base-validation", "fail-job|reject-at-creation", "destinations outside BackgroundUploadURLBase fail the job, or the block"),
+    _s("AMB-25", "url-base-validation", "any|fail-job|reject-at-creation",
+       "any: no check depends on how a destination outside BackgroundUploadURLBase is refused; fail-job: the job fails; "
+       "reject-at-creation: the change block fails", model="fail-job", permissive=True),
     _s("AMB-26", "idempotent-enable", "idempotent", "enabling twice / disabling when disabled succeed"),
-    _s("AMB-27", "both-protocols", "job-extension-on-27", "on 27+ only the async job-extension protocol is used"),
+    _s("AMB-27", "both-protocols", "job-extension-on-27|either",
+       "job-extension-on-27: on 27 an extension adopting both protocols gets processJobs/willTerminate; either: no check demands which"),
     _s("AMB-28", "availability", "ios-26.4-macos-27.0", "26.4 iOS introduction, 27.0 macOS for all job APIs"),
     _s("AMB-29", "large-files", "whole-resource", "one job uploads the whole resource"),
-    _s("AMB-30", "icloud-failures", "failed-retryable", "an iCloud download failure fails the job, retry allowed"),
+    _s("AMB-30", "icloud-failures", "failed-retryable|unspecified",
+       "failed-retryable: an iCloud download failure fails the job with a sanitised error, retry allowed once; unspecified: no check demands it"),
     _s("AMB-31", "change-tracking", "app-side", "the app tracks changes with persistent change tokens"),
     _s("AMB-32", "consent", "full-access-only", "full read-write access plus enabling is the only consent gate"),
 )})
 
 
 class Assumptions(Mapping[str, str]):
-    """The readings in force for a run: AMB id -> choice, defaults filled in."""
+    """The readings in force for a run: AMB id -> reading, defaults filled in."""
 
     def __init__(self, overrides: Mapping[str, str] | None = None) -> None:
         values = {amb: s.default for amb, s in SWITCHES.items()}
@@ -99,6 +140,17 @@ class Assumptions(Mapping[str, str]):
     def __len__(self) -> int:
         return len(self._values)
 
+    def model(self, amb: str) -> str:
+        """What the reference model does for this point: the reading in force, or the switch's model
+        reading when the reading in force is the permissive one."""
+        switch = SWITCHES[amb]
+        value = self._values[amb]
+        return switch.model if value == switch.permissive else value
+
+    def with_readings(self, readings: Mapping[str, str]) -> Assumptions:
+        """These readings, the rest as in force (a scenario's `@world:` readings over the run's)."""
+        return Assumptions({**self._values, **readings})
+
     def non_default(self) -> dict[str, str]:
         return {k: v for k, v in self._values.items() if v != SWITCHES[k].default}
 
@@ -108,3 +160,13 @@ class Assumptions(Mapping[str, str]):
 
     def __repr__(self) -> str:
         return f"Assumptions({self.non_default()})"
+
+
+def alternative_runs() -> list[dict[str, str]]:
+    """Sets of non-default readings that together cover every reading of every switch, fewest runs first:
+    the n-th set takes each switch's (n+1)-th reading, or its last one when it has fewer."""
+    widest = max(len(s.choices) for s in SWITCHES.values())
+    runs = []
+    for n in range(1, widest):
+        runs.append({amb: s.choices[min(n, len(s.choices) - 1)] for amb, s in SWITCHES.items() if s.selectable})
+    return runs

@@ -24,8 +24,10 @@ RULE_ID = re.compile(r"^([A-Z]{3})-(\d{2})\b\s*(.*)$")
 AREAS = {
     "ACT": "activation", "CON": "consent", "CRE": "creation", "PRO": "processing", "STA": "states",
     "RET": "retry", "ACK": "acknowledge", "CAN": "cancel", "TER": "termination", "LIM": "limits",
-    "ERR": "errors", "VER": "versions", "NET": "network",
+    "ERR": "errors", "VER": "versions", "NET": "network", "PRC": "practice",
 }
+#: areas whose rules are recommended practice (their own class and score), not the digest's rules
+PRACTICE_AREAS = frozenset({"PRC"})
 
 
 @dataclass
@@ -34,6 +36,11 @@ class ScenarioEntry:
     line: int
     tags: TagSet
     examples: int  # rows of Examples (0 for a plain scenario)
+
+    @property
+    def kind(self) -> str:
+        """conformance (counts toward the verdict), field (an observation, opt-in) or practice."""
+        return "field" if self.tags.field_note else "practice" if self.tags.practice else "conformance"
 
 
 @dataclass
@@ -56,6 +63,18 @@ class RuleEntry:
         return next(iter(self.tags.levels), "?")
 
     @property
+    def rule_class(self) -> str:
+        """conformance (a rule of the digest, in the verdict) or practice (recommended practice, scored apart)."""
+        return "practice" if self.tags.practice else "conformance"
+
+    def runs_by_default(self) -> bool:
+        """At least one scenario runs in a default run: not @field, no `@assume:` reading other than a default."""
+        from bru_conformance.assumptions import SWITCHES
+
+        return any(not sc.tags.field_note and all(SWITCHES[k].default == v for k, v in sc.tags.assumptions.items())
+                   for sc in self.scenarios)
+
+    @property
     def untestable_reason(self) -> str | None:
         if not self.tags.untestable:
             return None
@@ -70,7 +89,8 @@ class RuleEntry:
             "sources": [{"key": k, "url": SOURCES[k]} for k in self.tags.sources],
             "scenarios": [s.name for s in self.scenarios], "scenario_count": len(self.scenarios),
             "untestable": self.untestable_reason, "field": self.tags.field_note,
-            "assumptions": dict(self.tags.assumptions),
+            "assumptions": dict(self.tags.assumptions), "class": self.rule_class,
+            "field_scenarios": [s.name for s in self.scenarios if s.kind == "field"],
         }
 
 
@@ -152,6 +172,13 @@ def load(directory: Path | None = None) -> Catalogue:
             problems.append(f"{rule.id} is testable but has no scenario")
         if rule.tags.field_note and rule.level == "must":
             problems.append(f"{rule.id}: a @field observation can never be @must")
+        if (rule.area in PRACTICE_AREAS) != rule.tags.practice:
+            problems.append(f"{rule.id}: recommended-practice rules are exactly the @practice rules of area PRC")
+        if not rule.tags.untestable and rule.scenarios and not rule.runs_by_default():
+            problems.append(f"{rule.id}: no scenario runs by default (every scenario is @field or needs a non-default reading)")
+        for sc in rule.scenarios:
+            if sc.tags.world and sc.tags.roles != {"app"}:
+                problems.append(f"{rule.id}: scenario {sc.name!r}: @world: readings set the SYSTEM of an @app scenario only")
         for sc in rule.scenarios:
             if sc.name in seen_scenarios:
                 problems.append(f"scenario name {sc.name!r} is used twice ({seen_scenarios[sc.name]}, {rule.id})")

@@ -36,8 +36,11 @@ def main() -> None:
 @click.option("--adapter-cpu", type=click.Choice(["shared", "any"]), default="shared", show_default=True,
               help="shared: run the harness and the adapter on one CPU (Linux; the protocol alternates, so this saves "
                    "a cross-CPU wake-up per message); any: leave scheduling to the OS (e.g. a multi-threaded adapter)")
-@click.option("--field", "include_field", is_flag=True, help="also run @field observations (never MUST)")
+@click.option("--field", "include_field", is_flag=True, help="also run @field observations (reported apart, never in the verdict)")
 @click.option("--strict", is_flag=True, help="SHOULD failures fail the gate too")
+@click.option("--require-practice", is_flag=True, help="recommended-practice failures fail the gate too")
+@click.option("--patience", default="24h", show_default=True, metavar="DURATION",
+              help="virtual time a check waits for what the digest only says happens eventually (e.g. 90m, 24h, 2d)")
 @click.option("--waivers", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="YAML/JSON file of waivers (rule or scenario, reason, link, expiry)")
 @click.option("--seed", default=0, show_default=True, help="seed recorded in the results")
@@ -47,7 +50,8 @@ def main() -> None:
               help="run the feature files of this directory instead of the bundled catalogue (e.g. reports/counterexamples)")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def run(report_dir: Path, profiles: tuple[str, ...], role: str, assume: tuple[str, ...], adapter: str | None,
-        adapter_cmd: str | None, adapter_timeout: float, adapter_cpu: str, include_field: bool, strict: bool, waivers: Path | None, seed: int,
+        adapter_cmd: str | None, adapter_timeout: float, adapter_cpu: str, include_field: bool, strict: bool,
+        require_practice: bool, patience: str, waivers: Path | None, seed: int,
         allure: bool, quiet: bool, features: Path | None, pytest_args: tuple[str, ...]) -> None:
     """Run the conformance suite (default: against the bundled reference, every profile).
 
@@ -62,6 +66,7 @@ def run(report_dir: Path, profiles: tuple[str, ...], role: str, assume: tuple[st
         for name in profiles:
             get_profile(name)
         Assumptions.parse(list(assume))
+        patience_seconds = parse_duration(patience)
         if waivers is not None:
             from bru_conformance import catalogue
             from bru_conformance import waivers as waiver_file
@@ -74,6 +79,7 @@ def run(report_dir: Path, profiles: tuple[str, ...], role: str, assume: tuple[st
     outcome = run_suite(RunOptions(report_dir=report_dir, profiles=list(profiles), role=role, assume=list(assume),
                                    adapter=adapter, adapter_cmd=adapter_cmd, adapter_timeout=adapter_timeout,
                                    adapter_cpu=adapter_cpu, include_field=include_field, strict=strict, waivers=waivers, seed=seed, allure=allure,
+                                   require_practice=require_practice, patience=patience_seconds,
                                    quiet=quiet, extra=list(pytest_args), features=features))
     if outcome.exit_code in (2, 3, 4) or not outcome.results_path.exists():
         click.echo(f"harness error: pytest exited {outcome.exit_code}; no valid results written", err=True)
@@ -81,6 +87,23 @@ def run(report_dir: Path, profiles: tuple[str, ...], role: str, assume: tuple[st
     document = json.loads(outcome.results_path.read_text(encoding="utf-8"))
     print_summary(document, outcome.results_path.parent, outcome.seconds)
     sys.exit(document["gate"]["exit_code"])
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> float:
+    """`90m`, `24h`, `2d`, `3600` (seconds): a positive duration in seconds."""
+    value = text.strip().lower()
+    factor = _UNITS.get(value[-1:])
+    number = value[:-1] if factor else value
+    try:
+        seconds = float(number) * (factor or 1)
+    except ValueError:
+        raise ValueError(f"--patience takes a duration such as 90m, 24h or 2d, not {text!r}") from None
+    if seconds <= 0:
+        raise ValueError(f"--patience must be positive, not {text!r}")
+    return seconds
 
 
 def print_summary(document: dict, report_dir: Path, seconds: float | None = None) -> None:
@@ -324,15 +347,20 @@ def _explore_mutants(seed: int) -> int:
 @click.option("--workers", default=2, show_default=True, help="mutants run in parallel")
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
               show_default=True, help="where mutants.json goes (and whose results.json gets the matrix, if present)")
-def mutants(only: tuple[str, ...], profiles: tuple[str, ...], workers: int, report_dir: Path) -> None:
-    """Run the suite against every deliberately broken reference variant and print the kill matrix.
+@click.option("--side", type=click.Choice(["both", "mutants", "controls"]), default="both", show_default=True,
+              help="run the mutants (must fail), the controls (must pass), or both")
+def mutants(only: tuple[str, ...], profiles: tuple[str, ...], workers: int, report_dir: Path, side: str) -> None:
+    """The two-sided matrix: the suite against deliberately broken variants (mutants) and deliberately
+    different but compliant ones (controls).
 
-    Exit 0 when every mutant is killed by the rule it targets, 1 otherwise.
+    Exit 0 when every mutant is killed by the rule it targets and every control comes out conformant (or
+    with warnings only on the SHOULD rules it declares it departs from); 1 otherwise. `--only NAME` takes
+    mutant and control names alike.
     """
     from bru_conformance import mutation
 
     try:
-        exit_code = mutation.main(list(only), list(profiles), workers, report_dir)
+        exit_code = mutation.main(list(only), list(profiles), workers, report_dir, side)
     except (KeyError, ValueError) as exc:
         raise click.UsageError(str(exc)) from exc
     sys.exit(exit_code)

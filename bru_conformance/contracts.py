@@ -235,6 +235,14 @@ class Environment(Protocol):
 
     def set_simulator(self, on: bool) -> None: ...
 
+    def refuse_next_change_block(self, code: int) -> None:
+        """Refuse the next change block that holds a change with `PhotoKitError(code)`, applying none of it:
+        the situation PRO-12 is about (an error an app did not expect), created on purpose."""
+
+    def set_job_limit(self, limit: int) -> None:
+        """The jobLimit the SYSTEM reports and enforces from now on (LIM-05: @app scenarios vary it, so an app
+        that assumes a value instead of reading it shows)."""
+
     def script_uploads(self, outcomes: Iterable[UploadOutcome], resource_id: str | None = None) -> None:
         """Queue outcomes for the next upload attempts (of one resource, or of any); default success."""
 

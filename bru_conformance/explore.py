@@ -304,7 +304,7 @@ class SystemMachine(_ConditionEvents, _Machine):
         after_retry = {"spent": ("failed again", self.js.job_retry_spent, "RET-01", F),
                        "recovered": ("succeeded", self.js.job_retry_recovered, "RET-04", S)}
         # room for the job, and under AMB-02's article reading room for its retry too (the job holds a slot then)
-        needed = 2 if state in after_retry and self.w.assumptions["AMB-02"] == "retry-checks-limit" else 1
+        needed = 2 if state in after_retry and self.w.assumptions.model("AMB-02") == "retry-checks-limit" else 1
         if self._counted() + needed > self.limit:
             return  # no room: the arranging step would refuse (it is a Given, not an action under test)
         self.counter += 1
@@ -375,7 +375,7 @@ class SystemMachine(_ConditionEvents, _Machine):
         else:
             self.step("When", f'the app retries job "{alias}" keeping its destination', self.js.retry_keep, alias)
         if before is F and alias not in self.retried:
-            at_limit = self.w.assumptions["AMB-02"] == "retry-checks-limit" and self._counted() >= self.limit
+            at_limit = self.w.assumptions.model("AMB-02") == "retry-checks-limit" and self._counted() >= self.limit
             self._outcome("RET-03" if at_limit else "RET-01", "limitExceeded" if at_limit else None)
             if not at_limit:
                 self.model[alias] = R
@@ -491,7 +491,7 @@ class SystemMachine(_ConditionEvents, _Machine):
             return
         self.step("When", "the host app disables the upload extension", self.ss.host_disables)
         self._outcome("ACT-01", None)
-        if self.enabled and self.w.assumptions["AMB-05"] == "discard":
+        if self.enabled and self.w.assumptions.model("AMB-05") == "discard":
             self.model = {a: None for a in self.model}
         self.enabled = False
 

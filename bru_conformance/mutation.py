@@ -1,10 +1,17 @@
-"""Mutation testing of the suite: run it against every mutant of `reference_impl.mutants`, build the kill matrix.
+"""The suite proving itself in both directions: mutants must fail, controls must pass.
 
-Each mutant runs through the ordinary adapter path (`bru-conformance run --adapter
-reference_impl.mutants:<name> --role <role>`) in its own subprocess, over the whole suite of its role
-(no `-k` selection, so a kill by unrelated rules shows), on a representative subset of the profiles plus
-the ones the mutant asks for. A mutant is *killed* when any rule failed, *blamed right* when every rule
-it declares failed.
+Each *mutant* (`reference_impl.mutants`, a deliberately broken variant) and each *control*
+(`reference_impl.controls`, a different but compliant variant) runs through the ordinary adapter path
+(`bru-conformance run --adapter reference_impl.<mutants|controls>:<name> --role <role>`) in its own
+subprocess, over the whole suite of its role (no `-k` selection), on a representative subset of the
+profiles plus the ones it asks for.
+
+* A mutant is *killed* when any rule failed, *blamed right* when every rule it declares failed.
+* A control *passes* when the verdict is `conformant`, or `conformant-with-warnings` with failures only
+  on the SHOULD rules it declares it departs from; any other failed rule means the suite wrongly blamed
+  a compliant implementation (`blamed`).
+
+The matrix holds when every mutant is killed by its target and every control passes.
 """
 
 from __future__ import annotations
@@ -25,7 +32,42 @@ FAILED = ("failed", "error")
 
 
 def _failed_rules(document: dict[str, Any]) -> list[str]:
-    return sorted(r["id"] for r in document["rules"] if r["verdict"] in FAILED)
+    """Failed conformance rules (a mutant killed only by recommended practice is not killed)."""
+    return sorted(r["id"] for r in document["rules"] if r["verdict"] in FAILED and r.get("class", "conformance") == "conformance")
+
+
+def _run(adapter: str, role: str, profiles: tuple[str, ...], assume: tuple[str, ...], tmp: str,
+         select: str | None = None) -> tuple[subprocess.CompletedProcess[str], dict[str, Any] | None]:
+    cmd = [sys.executable, "-m", "bru_conformance", "run", "--adapter", adapter, "--role", role,
+           "--report-dir", tmp, "--no-allure", "--quiet"]
+    for p in profiles:
+        cmd += ["--profile", p]
+    for reading in assume:
+        cmd += ["--assume", reading]
+    if select:
+        cmd += ["-k", select]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    results = Path(tmp) / "results.json"
+    return proc, (json.loads(results.read_text(encoding="utf-8")) if results.exists() else None)
+
+
+def run_control(control: Any, profiles: tuple[str, ...] | None = None, workdir: Path | None = None) -> dict[str, Any]:
+    """One control through the whole suite of its role in a subprocess; its row of the matrix."""
+    chosen = tuple(dict.fromkeys((profiles or DEFAULT_PROFILES) + tuple(control.profiles)))
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix=f"control-{control.name}-", dir=workdir) as tmp:
+        proc, document = _run(control.adapter, control.role, chosen, control.assume, tmp)
+    seconds = round(time.perf_counter() - started, 2)
+    error = None if document is not None and proc.returncode in (0, 1) else \
+        f"exit {proc.returncode}: {(proc.stderr or proc.stdout).strip()[-500:]}"
+    failed = [] if document is None else [r for r in document["rules"] if r["verdict"] in FAILED and r["class"] == "conformance"]
+    blamed = sorted(r["id"] for r in failed if not (r["level"] == "should" and r["id"] in control.departs_from))
+    warnings = sorted(r["id"] for r in failed if r["id"] not in blamed)
+    verdict = document["verdict"] if document is not None else "error"
+    status = "error" if error else "blamed" if blamed or verdict not in ("conformant", "conformant-with-warnings") else "passed"
+    return {"name": control.name, "role": control.role, "description": control.description, "allowed_by": control.allowed_by,
+            "departs_from": list(control.departs_from), "profiles": list(chosen), "assume": list(control.assume),
+            "verdict": verdict, "blamed_rules": blamed, "warnings": warnings, "status": status, "error": error, "seconds": seconds}
 
 
 def run_mutant(mutant: Any, profiles: tuple[str, ...] | None = None, workdir: Path | None = None,
@@ -36,25 +78,15 @@ def run_mutant(mutant: Any, profiles: tuple[str, ...] | None = None, workdir: Pa
     not, and what the project's test uses to stay fast; the full matrix (the default) also shows every
     unrelated rule that fails."""
     chosen = tuple(dict.fromkeys((profiles or DEFAULT_PROFILES) + tuple(mutant.profiles)))
+    started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=f"mutant-{mutant.name}-", dir=workdir) as tmp:
-        cmd = [sys.executable, "-m", "bru_conformance", "run", "--adapter", mutant.adapter, "--role", mutant.role,
-               "--report-dir", tmp, "--no-allure", "--quiet"]
-        for p in chosen:
-            cmd += ["--profile", p]
-        for reading in mutant.assume:
-            cmd += ["--assume", reading]
-        if targets_only:
-            cmd += ["-k", " or ".join(mutant.rules)]
-        started = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        seconds = round(time.perf_counter() - started, 2)
-        results = Path(tmp) / "results.json"
-        error = None
-        failed: list[str] = []
-        if results.exists():
-            failed = _failed_rules(json.loads(results.read_text(encoding="utf-8")))
-        if proc.returncode not in (0, 1) or not results.exists():
-            error = f"exit {proc.returncode}: {(proc.stderr or proc.stdout).strip()[-500:]}"
+        proc, document = _run(mutant.adapter, mutant.role, chosen, mutant.assume, tmp,
+                              " or ".join(mutant.rules) if targets_only else None)
+    seconds = round(time.perf_counter() - started, 2)
+    error = None
+    failed: list[str] = _failed_rules(document) if document is not None else []
+    if proc.returncode not in (0, 1) or document is None:
+        error = f"exit {proc.returncode}: {(proc.stderr or proc.stdout).strip()[-500:]}"
     killed = bool(failed)
     blamed = killed and all(rule in failed for rule in mutant.rules)
     if targets_only and not blamed and not error:
@@ -73,18 +105,29 @@ def status_of(killed: bool, blamed: bool, error: str | None) -> str:
 
 
 def run_matrix(mutants: list[Any], profiles: tuple[str, ...] | None = None, workers: int = 2,
-               progress: Any = None, targets_only: bool = False) -> dict[str, Any]:
-    """Every mutant, `workers` at a time; the mutants document (schemas/mutants.schema.json)."""
+               progress: Any = None, targets_only: bool = False, controls: list[Any] | None = None) -> dict[str, Any]:
+    """Every mutant and every control, `workers` at a time; the matrix document (schemas/mutants.schema.json)."""
     started = time.perf_counter()
+    jobs: list[tuple[str, Any]] = [("mutant", m) for m in mutants] + [("control", c) for c in (controls or [])]
+
+    def one(job: tuple[str, Any]) -> tuple[str, dict[str, Any]]:
+        kind, item = job
+        row = run_mutant(item, profiles, targets_only=targets_only) if kind == "mutant" else run_control(item, profiles)
+        return kind, row
+
     rows: list[dict[str, Any]] = []
+    control_rows: list[dict[str, Any]] = []
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for row in pool.map(lambda m: run_mutant(m, profiles, targets_only=targets_only), mutants):
-            rows.append(row)
+        for kind, row in pool.map(one, jobs):
+            (rows if kind == "mutant" else control_rows).append(row)
             if progress is not None:
-                progress(row)
+                progress(kind, row)
     totals = {s: sum(1 for r in rows if r["status"] == s) for s in ("killed", "killed-by-others", "survived", "error")}
+    control_totals = {s: sum(1 for r in control_rows if r["status"] == s) for s in ("passed", "blamed", "error")}
     return {"suite_version": __version__, "profiles": list(profiles or DEFAULT_PROFILES), "workers": workers,
             "seconds": round(time.perf_counter() - started, 2), "totals": totals, "mutants": rows,
+            "control_totals": control_totals, "controls": control_rows,
+            "holds": totals["killed"] == len(rows) and control_totals["passed"] == len(control_rows),
             "coverage": coverage()}
 
 
@@ -119,10 +162,13 @@ def attach(results_path: Path, document: dict[str, Any]) -> None:
     results = json.loads(results_path.read_text(encoding="utf-8"))
     results["mutants"] = [{k: row[k] for k in ("name", "role", "targets", "failed_rules", "killed", "blamed_right", "status")}
                           for row in document["mutants"]]
+    results["controls"] = [{k: row[k] for k in ("name", "role", "allowed_by", "verdict", "blamed_rules", "warnings", "status")}
+                           for row in document.get("controls", [])]
     write_reports(results, results_path.parent)
 
 
 def print_matrix(document: dict[str, Any]) -> None:
+    """The kill matrix and the control table, with their totals."""
     from rich.console import Console
     from rich.table import Table
 
@@ -138,29 +184,48 @@ def print_matrix(document: dict[str, Any]) -> None:
     t = document["totals"]
     console.print(f"{len(document['mutants'])} mutants: {t['killed']} killed by their target, {t['killed-by-others']} killed only "
                   f"by other rules, {t['survived']} survived, {t['error']} errors; wall {document['seconds']:.1f} s")
+    if document.get("controls"):
+        controls = Table(title="positive controls (compliant variants: must pass)", title_justify="left")
+        for column in ("control", "role", "allowed by", "verdict", "blamed rules", "status"):
+            controls.add_column(column)
+        for row in document["controls"]:
+            colour = "green" if row["status"] == "passed" else "red"
+            controls.add_row(row["name"], row["role"], row["allowed_by"][:48], row["verdict"], ", ".join(row["blamed_rules"]) or "-",
+                             f"[{colour}]{row['status']}[/]")
+        console.print(controls)
+        c = document["control_totals"]
+        console.print(f"{len(document['controls'])} controls: {c['passed']} passed, {c['blamed']} wrongly blamed, {c['error']} errors")
     cov = document.get("coverage")
     if cov:
         console.print(f"coverage: {len(cov['with_mutant'])}/{cov['required']} required rules have a mutant, "
                       f"{len(cov['no_mutant'])} excused (NO_MUTANT), missing: {', '.join(cov['missing']) or 'none'}")
 
 
-def main(only: list[str], profiles: list[str], workers: int, report_dir: Path) -> int:
-    """`bru-conformance mutants`: run, print, write `mutants.json` and attach the matrix to `results.json`."""
+def main(only: list[str], profiles: list[str], workers: int, report_dir: Path, side: str = "both") -> int:
+    """`bru-conformance mutants`: run, print, write `mutants.json` and attach the matrix to `results.json`.
+    Exit 0 only when every mutant run is killed by its target and every control run passes."""
     from bru_conformance.profiles import get_profile
     from bru_conformance.reports import write_reports  # noqa: F401 - fail early if reports cannot render
     from bru_conformance.schemas import validator
-    from reference_impl.mutants import all_mutants, get
+    from reference_impl import controls as control_catalogue
+    from reference_impl.mutants import MUTANTS, all_mutants, get
 
     for name in profiles:
         get_profile(name)
-    chosen = [get(n) for n in only] if only else all_mutants()
-    document = run_matrix(chosen, tuple(profiles) or None, workers,
-                          progress=lambda r: print(f"  {r['status']:<17} {r['name']}", flush=True))
+    all_mutants()
+    if only:
+        chosen = [get(n) for n in only if n in MUTANTS]
+        chosen_controls = [control_catalogue.get(n) for n in only if n not in MUTANTS]
+    else:
+        chosen = all_mutants() if side in ("both", "mutants") else []
+        chosen_controls = control_catalogue.all_controls() if side in ("both", "controls") else []
+    document = run_matrix(chosen, tuple(profiles) or None, workers, controls=chosen_controls,
+                          progress=lambda kind, r: print(f"  {kind:<8} {r['status']:<17} {r['name']}", flush=True))
     validator("mutants").validate(document)
     report_dir.mkdir(parents=True, exist_ok=True)
     (report_dir / "mutants.json").write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     print_matrix(document)
     if (report_dir / "results.json").exists():
         attach(report_dir / "results.json", document)
-    print(f"kill matrix: {report_dir / 'mutants.json'}")
-    return 0 if document["totals"]["killed"] == len(document["mutants"]) else 1
+    print(f"matrix: {report_dir / 'mutants.json'}")
+    return 0 if document["holds"] else 1

@@ -26,7 +26,7 @@ from bru_conformance.catalogue import AREAS, RULE_ID
 from bru_conformance.contracts import Implementation
 from bru_conformance.profiles import PROFILES, get_profile
 from bru_conformance.tags import TagSet, parse_tag, parse_tags
-from bru_conformance.world import World
+from bru_conformance.world import NOT_APPLICABLE, World
 
 RESULTS_KEY = pytest.StashKey["RunState"]()
 _PROCESS = pytest.StashKey[Any]()
@@ -50,6 +50,9 @@ class ScenarioOutcome:
     message: str | None = None
     trace: list[dict[str, Any]] = field(default_factory=list)
     steps: list[str] = field(default_factory=list)
+    readings: dict[str, str] = field(default_factory=dict)  # the @assume/@world readings it ran under
+    kind: str = "conformance"  # "conformance", "field" (an observation) or "practice" (recommended practice)
+    notes: list[str] = field(default_factory=list)  # how evidence was obtained, where it matters
 
 
 @dataclass
@@ -65,6 +68,8 @@ class RunState:
     options: dict[str, Any] = field(default_factory=dict)  # flags that reproduce the run (for `replay`)
     outcomes: dict[str, ScenarioOutcome] = field(default_factory=dict)
     started: float = field(default_factory=time.time)
+    patience: float = 24 * 3600.0
+    require_practice: bool = False
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -83,6 +88,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--bru-progress", choices=("live", "off"), default="off", help="progress display")
     group.addoption("--bru-waivers", default=None, help="waivers file (YAML or JSON)")
     group.addoption("--bru-seed", type=int, default=0, help="seed recorded in the results (and used by exploration)")
+    group.addoption("--bru-patience", type=float, default=24 * 3600.0,
+                    help="virtual seconds a check waits for what the digest only says happens eventually (AMB-17 documented)")
+    group.addoption("--bru-require-practice", action="store_true", help="recommended-practice failures fail the gate too")
 
 
 def _memoize_step_lookup() -> None:
@@ -141,9 +149,15 @@ def pytest_configure(config: pytest.Config) -> None:
         from bru_conformance import waivers as waiver_file
 
         waivers = waiver_file.load(Path(config.getoption("--bru-waivers")), catalogue.load())
+    if config.getoption("--bru-patience") != 24 * 3600.0:
+        options["--patience"] = config.getoption("--bru-patience")
+    if config.getoption("--bru-require-practice"):
+        options["--require-practice"] = True
     config.stash[RESULTS_KEY] = RunState(profiles, roles, Assumptions.parse(config.getoption("--bru-assume")),
                                          impl, config.getoption("--bru-field"), config.getoption("--bru-strict"),
-                                         config.getoption("--bru-seed"), waivers, options)
+                                         config.getoption("--bru-seed"), waivers, options,
+                                         patience=config.getoption("--bru-patience"),
+                                         require_practice=config.getoption("--bru-require-practice"))
     import steps
 
     for module in steps.MODULES:
@@ -218,8 +232,10 @@ def bru_profile(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def world(request: pytest.FixtureRequest, bru_profile: str) -> Iterator[World]:
     state: RunState = request.config.stash[RESULTS_KEY]
-    role = next(iter(_tags_of(request.node).roles), "app")
-    w = World(get_profile(bru_profile), state.assumptions, state.implementation, role)
+    tags = _tags_of(request.node)
+    role = next(iter(tags.roles), "app")
+    w = World(get_profile(bru_profile), state.assumptions, state.implementation, role, patience=state.patience,
+              readings=tags.world)
     request.node.stash[_WORLD] = w
     yield w
     w.close()
@@ -280,7 +296,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         return report
     rule, name = rule_of(getattr(item, "obj", None))
     profile = item.callspec.params.get("bru_profile") if hasattr(item, "callspec") else None
-    outcome = state.outcomes.setdefault(item.nodeid, ScenarioOutcome(item.nodeid, rule, name, profile))
+    if item.nodeid not in state.outcomes:
+        tags = _tags_of(item)
+        state.outcomes[item.nodeid] = ScenarioOutcome(item.nodeid, rule, name, profile, readings=tags.readings,
+                                                      kind="field" if tags.field_note else "practice" if tags.practice else "conformance")
+    outcome = state.outcomes[item.nodeid]
     outcome.duration += report.duration
     if report.failed and outcome.outcome != "adapter-error":
         from bru_conformance.adapters import AdapterError
@@ -293,8 +313,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         reason = str(call.excinfo.value.msg if call.excinfo and hasattr(call.excinfo.value, "msg") else "")
         outcome.outcome = "unsupported" if reason.startswith("unsupported") else "skipped"
         outcome.message = reason or None
+    elif report.skipped and report.when == "call":  # a step found the rule does not apply to what happened
+        reason = str(call.excinfo.value.msg if call.excinfo and hasattr(call.excinfo.value, "msg") else "")
+        outcome.outcome = "not-applicable" if reason.startswith(NOT_APPLICABLE) else "skipped"
+        outcome.failed_step = item.stash.get(_STEP, None)
+        outcome.message = reason.removeprefix(NOT_APPLICABLE).strip(" :") or None
     if report.when == "teardown":
         world = item.stash.get(_WORLD, None)
+        if world is not None:
+            outcome.notes = list(world.notes)
         if world is not None and outcome.outcome != "passed":  # evidence where a verdict needs explaining
             outcome.trace = world.trace.as_json(last=40)
         template = _template(getattr(item, "obj", None))

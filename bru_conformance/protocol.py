@@ -305,6 +305,8 @@ class TraceEvent:
     args: dict[str, Any] = field(default_factory=dict)
     result: Any = None
     error: dict[str, Any] | None = None
+    actor: str = "harness"  # "app", "harness", "system" or "user" (bru_conformance.trace)
+    began: int | None = None  # the last sequence number before the call began (calls recorded on return)
 
 
 class OutcomeKind(enum.Enum):

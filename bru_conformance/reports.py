@@ -21,21 +21,32 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from bru_conformance.schemas import validate
 
 OUTPUTS = ("results.json", "junit.xml", "summary.md", "badge.json", "report.html")
-LEVEL_WORD = {"must": "MUST", "should": "SHOULD", "may": "MAY", "info": "INFO"}
+LEVEL_WORD = {"must": "MUST", "should": "SHOULD", "may": "MAY", "info": "INFO", "practice": "PRACTICE"}
 VERDICT_COLOR = {"conformant": "brightgreen", "conformant-with-warnings": "yellow", "partial": "orange",
                  "non-conformant": "red", "error": "lightgrey"}
 
 
+def conformance_rules(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return [r for r in document["rules"] if r.get("class", "conformance") == "conformance"]
+
+
 def area_table(document: dict[str, Any]) -> list[dict[str, Any]]:
-    """Per area: rule verdict counts and scenario outcome counts, in catalogue order."""
+    """Per area of the conformance catalogue: rule verdict counts and counted scenario outcome counts (field
+    observations and recommended practice are reported apart), in catalogue order."""
     areas: dict[str, dict[str, Any]] = {}
-    for rule in document["rules"]:
+    for rule in conformance_rules(document):
         row = areas.setdefault(rule["area"], {"area": rule["area"], "name": rule.get("area_name", rule["area"]),
                                               "rules": Counter(), "scenarios": Counter()})
         row["rules"][rule["verdict"]] += 1
         for s in rule["scenarios"]:
-            row["scenarios"][s["outcome"]] += 1
+            if s.get("kind", "conformance") != "field":
+                row["scenarios"][s["outcome"]] += 1
     return list(areas.values())
+
+
+def readings_text(scenario: dict[str, Any]) -> str:
+    """The readings a scenario ran under, for a failure's grounds ("" when it needs none)."""
+    return ", ".join(f"{k}={v}" for k, v in (scenario.get("readings") or {}).items())
 
 
 def junit(document: dict[str, Any]) -> bytes:
@@ -49,24 +60,32 @@ def junit(document: dict[str, Any]) -> bytes:
         counts = Counter()
         suite = ET.SubElement(suites, "testsuite", name=area)
         for rule, s in cases:
+            kind = s.get("kind", "conformance")
+            label = "FIELD" if kind == "field" else LEVEL_WORD.get(rule["level"], rule["level"].upper())
             case = ET.SubElement(suite, "testcase", classname=f"{rule['area']}.{rule['id']}",
-                                 name=f"[{LEVEL_WORD[rule['level']]}] {rule['id']} {s['name']} [{s['profile']}]",
+                                 name=f"[{label}] {rule['id']} {s['name']} [{s['profile']}]",
                                  time=f"{s['duration']:.6f}")
             props = ET.SubElement(case, "properties")
             for key, value in (("rule", rule["id"]), ("level", rule["level"]), ("profile", s["profile"] or ""),
-                               ("source", (rule["sources"] or [""])[0])):
+                               ("source", (rule["sources"] or [""])[0]), ("kind", kind), ("readings", readings_text(s))):
                 ET.SubElement(props, "property", name=key, value=value)
             counts["tests"] += 1
             text = "\n".join(s.get("steps") or []) + (f"\n\n{s['message']}" if s.get("message") else "")
-            if s["outcome"] == "failed":
+            counted = kind == "conformance" or (kind == "practice" and document.get("practice", {}).get("required"))
+            if s["outcome"] in ("failed", "error") and not counted:  # reported, never a CI failure
+                counts["skipped"] += 1
+                ET.SubElement(case, "skipped", message=f"{kind} check did not hold (not part of the verdict): "
+                                                       f"{(s.get('message') or '')[:200]}").text = text
+            elif s["outcome"] == "failed":
                 counts["failures"] += 1
                 ET.SubElement(case, "failure", message=f"{rule['id']} failed at: {s.get('failed_step')}").text = text
             elif s["outcome"] in ("error", "adapter-error"):
                 counts["errors"] += 1
                 ET.SubElement(case, "error", message=f"{s['outcome']}: {(s.get('message') or '')[:200]}").text = text
-            elif s["outcome"] in ("skipped", "unsupported", "waived"):
+            elif s["outcome"] in ("skipped", "unsupported", "waived", "not-applicable"):
                 counts["skipped"] += 1
-                why = s["outcome"] + (f": {s['waiver']['reason']} ({s['waiver']['link']})" if s.get("waiver") else "")
+                why = s["outcome"] + (f": {s['waiver']['reason']} ({s['waiver']['link']})" if s.get("waiver")
+                                      else f": {s['message']}" if s.get("message") else "")
                 ET.SubElement(case, "skipped", message=why)
         for key in ("tests", "failures", "errors", "skipped"):
             suite.set(key, str(counts[key]))
@@ -88,12 +107,16 @@ def _env() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["level"] = lambda level: LEVEL_WORD.get(level, level)
     env.filters["tojson_pretty"] = lambda value: json.dumps(value, indent=1)
+    env.filters["readings"] = readings_text
     return env
 
 
 def context(document: dict[str, Any]) -> dict[str, Any]:
-    rules = document["rules"]
-    return {"doc": document, "areas": area_table(document),
+    rules = conformance_rules(document)
+    practice = [r for r in document["rules"] if r.get("class") == "practice"]
+    field = [(r, s) for r in document["rules"] for s in r["scenarios"] if s.get("kind") == "field"]
+    return {"doc": document, "areas": area_table(document), "practice": practice, "field": field,
+            "not_applicable": [r for r in rules if r["verdict"] == "not-applicable"],
             "failed": [r for r in rules if r["verdict"] in ("failed", "error")],
             "waived": [r for r in rules if r["verdict"] == "waived" or any(s.get("waiver") for s in r["scenarios"])],
             "untested": [r for r in rules if r["verdict"] == "untested"],

@@ -3,6 +3,12 @@
 Per scenario run (one per profile) an outcome; per rule a verdict folded from its scenarios; overall a
 verdict by level: a MUST failure makes the run non-conformant, SHOULD failures only warn, MAY results
 inform, and a run that executed nothing is an error, never a pass.
+
+Three classes of check are kept apart. *Conformance* scenarios decide their rule's verdict and the
+run's. *Field* scenarios (`@field`, run with `--field`) check what devices were seen doing: listed under
+their rule and in the document's `field` section, never in any verdict. *Practice* rules (`@practice`,
+area PRC) have their own verdicts and score (`practice`), and fail the gate only under
+`--require-practice`.
 """
 
 from __future__ import annotations
@@ -58,13 +64,39 @@ def _expected(rule: RuleEntry, state: RunState) -> bool:
     for sc in rule.scenarios:
         roles = sc.tags.roles or rule.tags.roles
         if (roles & set(state.roles) and {p.name for p in sc.tags.profiles()} & set(state.profiles)
-                and sc.tags.assumptions_hold(state.assumptions) and (state.include_field or not sc.tags.field_note)):
+                and sc.tags.assumptions_hold(state.assumptions) and not sc.tags.field_note):
             return True
     return False
 
 
-def gate(rules: list[dict[str, Any]], executed: int, adapter_errors: int, strict: bool) -> tuple[str, list[str]]:
-    """The overall verdict and the reasons the gate fails (empty: it passes)."""
+def _not_applicable_reason(rule: RuleEntry, state: RunState, scenarios: list[dict[str, Any]]) -> str | None:
+    """Why a rule ended not-applicable: what a run needs to check it (a profile, a reading, a role), or what
+    the scenarios found (the situation the rule is about did not arise)."""
+    found = sorted({s["message"] for s in scenarios if s["outcome"] == "not-applicable" and s.get("message")})
+    if found:
+        return "; ".join(found)
+    needs: list[str] = []
+    for sc in rule.scenarios:
+        if sc.tags.field_note:
+            continue
+        profiles = [p.name for p in sc.tags.profiles()]
+        if not set(profiles) & set(state.profiles):
+            needs.append(f"profile {' or '.join(profiles) or 'none'}")
+        for amb, reading in sc.tags.assumptions.items():
+            if state.assumptions[amb] != reading:
+                needs.append(f"--assume {amb}={reading}")
+        roles = sc.tags.roles or rule.tags.roles
+        if not roles & set(state.roles):
+            needs.append(f"role {'/'.join(sorted(roles))}")
+    return ("needs " + ", or ".join(dict.fromkeys(needs))) if needs else None
+
+
+def gate(rules: list[dict[str, Any]], executed: int, adapter_errors: int, strict: bool,
+         require_practice: bool = False) -> tuple[str, list[str]]:
+    """The overall verdict and the reasons the gate fails (empty: it passes). Only conformance rules make
+    the verdict; practice rules add a gate reason under `require_practice`."""
+    practice_failed = [r["id"] for r in rules if r.get("class") == "practice" and r["verdict"] in ("failed", "waived")]
+    rules = [r for r in rules if r.get("class", "conformance") == "conformance"]
     failed = {r["level"] for r in rules if r["verdict"] == "failed"}
     reasons: list[str] = []
     if executed == 0:
@@ -86,6 +118,8 @@ def gate(rules: list[dict[str, Any]], executed: int, adapter_errors: int, strict
         reasons.append(f"MUST rule(s) not checked in this run: {', '.join(partial[:10])}{' …' if len(partial) > 10 else ''}")
     if strict and "should" in failed:
         reasons.append("SHOULD rule(s) failed under --strict")
+    if require_practice and practice_failed:
+        reasons.append(f"recommended practice failed under --require-practice: {', '.join(practice_failed)}")
     return verdict, reasons
 
 
@@ -114,23 +148,26 @@ def build(state: RunState, catalogue: Catalogue | None = None) -> dict[str, Any]
             waiver = next((w for w in state.waivers if w.covers(rule.id, s.scenario)), None)
             outcome = s.outcome
             entry = {"name": s.scenario, "profile": s.profile, "outcome": outcome, "duration": round(s.duration, 6),
-                     "failed_step": s.failed_step, "message": s.message, "steps": s.steps, "trace": s.trace}
-            if waiver is not None:
+                     "failed_step": s.failed_step, "message": s.message, "steps": s.steps, "trace": s.trace,
+                     "kind": s.kind, "readings": dict(s.readings), "notes": list(s.notes)}
+            if waiver is not None and s.kind != "field":
                 entry["waiver"] = waiver.to_json()
                 if outcome in ("failed", "error"):
                     entry["outcome"] = "waived"
             scenarios.append(entry)
         _mark_stale(scenarios, by_rule.get(rule.id, []), state, rule.id)
+        counted = [s for s in scenarios if s["kind"] != "field"]
+        verdict = rule_verdict([s["outcome"] for s in counted], rule.tags.untestable)
         rules.append({
-            "id": rule.id, "title": rule.title, "level": rule.level, "roles": rule.roles,
+            "id": rule.id, "title": rule.title, "level": rule.level, "roles": rule.roles, "class": rule.rule_class,
             "area": rule.area, "area_name": AREAS[rule.area], "sources": [s["url"] for s in rule.to_json()["sources"]],
-            "verdict": rule_verdict([s["outcome"] for s in scenarios], rule.tags.untestable),
-            "untestable": rule.untestable_reason, "expected": _expected(rule, state),
+            "verdict": verdict, "untestable": rule.untestable_reason, "expected": _expected(rule, state),
+            "not_applicable": _not_applicable_reason(rule, state, counted) if verdict == "not-applicable" else None,
             "scenarios": scenarios,
         })
-    outcomes = Counter(s["outcome"] for r in rules for s in r["scenarios"])
+    outcomes = Counter(s["outcome"] for r in rules for s in r["scenarios"] if s["kind"] != "field")
     executed = sum(outcomes[o] for o in ("passed", "failed", "error", "adapter-error", "waived"))
-    verdict, reasons = gate(rules, executed, outcomes["adapter-error"], state.strict)
+    verdict, reasons = gate(rules, executed, outcomes["adapter-error"], state.strict, state.require_practice)
     impl = state.implementation
     document = {
         "suite": {"name": "bru-conformance", "version": __version__, "features_digest": features_digest()},
@@ -139,18 +176,38 @@ def build(state: RunState, catalogue: Catalogue | None = None) -> dict[str, Any]
             "non_default_assumptions": state.assumptions.non_default(),
             "adapter": {"name": impl.name, "version": impl.version, "roles": list(impl.roles)},
             "seed": state.seed, "strict": state.strict, "include_field": state.include_field,
+            "patience": state.patience, "require_practice": state.require_practice,
             "python": sys.version.split()[0], "platform": platform.platform(),
             "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(state.started)),
             "ended": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "replay": replay_command(state), "waivers": [w.to_json() for w in state.waivers],
         },
         "totals": {"scenarios": dict(outcomes), "executed": executed, "adapter_errors": outcomes["adapter-error"],
-                   "rules": dict(Counter(r["verdict"] for r in rules))},
+                   "rules": dict(Counter(r["verdict"] for r in rules if r["class"] == "conformance"))},
         "rules": rules,
+        "practice": practice_summary(rules, state.require_practice),
+        "field": field_summary(rules, state.include_field),
         "verdict": verdict,
         "gate": {"passed": exit_code(verdict, reasons) == 0, "reasons": reasons, "exit_code": exit_code(verdict, reasons)},
     }
     return redact(document)
+
+
+def practice_summary(rules: list[dict[str, Any]], required: bool) -> dict[str, Any]:
+    """The recommended-practice score: practice rules passed out of those that ran."""
+    practice = [r for r in rules if r["class"] == "practice"]
+    judged = [r for r in practice if r["verdict"] in ("passed", "failed", "waived")]
+    passed = [r["id"] for r in judged if r["verdict"] == "passed"]
+    return {"required": required, "rules": len(practice), "judged": len(judged), "passed": len(passed),
+            "failed": [r["id"] for r in judged if r["verdict"] != "passed"],
+            "score": None if not judged else round(len(passed) / len(judged), 4)}
+
+
+def field_summary(rules: list[dict[str, Any]], included: bool) -> dict[str, Any]:
+    """Field observations run (`--field`): how each came out, never part of a verdict."""
+    runs = [{"rule": r["id"], "name": s["name"], "profile": s["profile"], "outcome": s["outcome"], "message": s["message"]}
+            for r in rules for s in r["scenarios"] if s["kind"] == "field"]
+    return {"included": included, "totals": dict(Counter(r["outcome"] for r in runs)), "runs": runs}
 
 
 def _mark_stale(entries: list[dict[str, Any]], raw: list[Any], state: RunState, rule_id: str) -> None:

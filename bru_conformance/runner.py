@@ -30,6 +30,8 @@ class RunOptions:
     adapter_cpu: str = "shared"
     include_field: bool = False
     strict: bool = False
+    require_practice: bool = False
+    patience: float = 24 * 3600.0
     waivers: Path | None = None
     seed: int = 0
     allure: bool = True
@@ -57,6 +59,9 @@ def pytest_args(options: RunOptions) -> list[str]:
         args.append("--bru-field")
     if options.strict:
         args.append("--bru-strict")
+    if options.require_practice:
+        args.append("--bru-require-practice")
+    args += ["--bru-patience", repr(options.patience)]
     if options.waivers:
         args += ["--bru-waivers", str(options.waivers.resolve())]
     args += ["--bru-seed", str(options.seed)]

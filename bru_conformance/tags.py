@@ -3,14 +3,16 @@
 | tag | meaning |
 |---|---|
 | `@must` `@should` `@may` `@info` | the rule's level (exactly one per Rule) |
+| `@practice` | a recommended-practice rule (PRC-nn): its own class and score, never in the conformance verdict |
 | `@system` `@app` | the role a scenario checks (on the Rule, or on a scenario of a two-sided Rule) |
 | `@since:26.4` `@until:26.5` | first and last OS version (any platform) where it applies; default all |
 | `@platform:ios` `@platform:macos` | only on that platform |
 | `@src:KEY` | an Apple source key (bru_conformance.sources) |
 | `@untestable` | cannot be checked in software; the Rule's description says why |
-| `@field` | a field observation (field-notes.md): opt-in with `--field`, never MUST |
-| `@assume:AMB-nn=reading` | runs only when that assumption reading is in force |
-| `@implementation-defined` | checks an assumption's reading of undocumented behaviour (AMB-09) |
+| `@field` | a field observation (field-notes.md, the digest's FIELD notes): opt-in with `--field`, reported apart, never in the verdict |
+| `@assume:AMB-nn=reading` | runs only when that assumption reading is in force (`--assume`) |
+| `@world:AMB-nn=reading` | an @app scenario whose SYSTEM (the reference, or the plugged one) follows that reading: the app must cope with every SYSTEM behaviour the digest allows, so it runs by default |
+| `@implementation-defined` | the point is undocumented (AMB-nn): the scenario accepts every outcome the digest allows, or carries the `@assume:` of the one reading it checks |
 
 Anything else is an error: a typo in a tag must not silently change what runs.
 """
@@ -25,7 +27,7 @@ from bru_conformance.assumptions import SWITCHES
 from bru_conformance.profiles import PROFILES, Profile
 from bru_conformance.sources import SOURCES
 
-LEVELS = ("must", "should", "may", "info")
+LEVELS = ("must", "should", "may", "info", "practice")
 ROLES = ("system", "app")
 PLATFORMS = ("ios", "macos")
 _VERSION = re.compile(r"^\d{2}\.\d$")
@@ -48,6 +50,7 @@ class TagSet:
     untestable: bool = False
     field_note: bool = False
     assumptions: dict[str, str] = field(default_factory=dict)
+    world: dict[str, str] = field(default_factory=dict)
     implementation_defined: bool = False
 
     def profiles(self) -> list[Profile]:
@@ -57,7 +60,21 @@ class TagSet:
                 if lo <= p.version <= hi and (not self.platforms or p.platform in self.platforms)]
 
     def assumptions_hold(self, selected: dict[str, str] | object) -> bool:
-        return all(selected[k] == v for k, v in self.assumptions.items())  # type: ignore[index]
+        """Runs under these readings: every `@assume:` reading is in force, and no `@world:` reading
+        contradicts a specific reading the user chose (a permissive reading admits any)."""
+        chosen = selected  # type: ignore[assignment]
+        if not all(chosen[k] == v for k, v in self.assumptions.items()):  # type: ignore[index]
+            return False
+        return all(chosen[k] in (v, SWITCHES[k].permissive) for k, v in self.world.items())  # type: ignore[index]
+
+    @property
+    def readings(self) -> dict[str, str]:
+        """Every reading the scenario names, for reports ("ran under AMB-02=retry-checks-limit")."""
+        return {**self.assumptions, **self.world}
+
+    @property
+    def practice(self) -> bool:
+        return "practice" in self.levels
 
 
 def parse_tag(tag: str, into: TagSet) -> None:
@@ -93,11 +110,15 @@ def parse_tag(tag: str, into: TagSet) -> None:
         if value not in SOURCES:
             raise TagError(f"@{tag}: unknown source key")
         into.sources.append(value)
-    elif name == "assume":
+    elif name in ("assume", "world"):
         amb, _, reading = value.partition("=")
         if amb not in SWITCHES or reading not in SWITCHES[amb].choices:
             raise TagError(f"@{tag}: not an assumption reading (see bru_conformance.assumptions)")
-        into.assumptions[amb] = reading
+        if not SWITCHES[amb].selectable:
+            raise TagError(f"@{tag}: {amb} has a single reading, so a tag cannot select on it")
+        if reading == SWITCHES[amb].permissive:
+            raise TagError(f"@{tag}: {reading} is the permissive reading of {amb}; an untagged scenario already runs under it")
+        (into.assumptions if name == "assume" else into.world)[amb] = reading
     else:
         raise TagError(f"unknown tag @{tag}")
 

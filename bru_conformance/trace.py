@@ -2,8 +2,21 @@
 
 The harness puts a `TracingLibrary` between the APP and the SYSTEM's `PhotoLibrary`, and a
 `TracedApp` between the SYSTEM's scheduler and the APP's extension, so the trace is the same for the
-reference and for a plugged-in implementation. @app scenarios assert on it; reports show it as
-evidence. Events are JSON-ready (schemas/trace-event.schema.json).
+reference and for a plugged-in implementation. The trace is the harness's own evidence: steps count
+processing calls, answers, notices and kills from it, never from an implementation's account of what
+it did. Events are JSON-ready (schemas/trace-event.schema.json).
+
+Three facts make the evidence exact:
+
+* **The method actually called.** A processing call is recorded under the entry point the SYSTEM
+  invoked (`process` or `processJobs`, each with a `:start` event), a notice under
+  `notifyTermination` or `willTerminate`; the answer is recorded as returned, before anyone converts it.
+* **Who acted.** Every event carries its actor: `app` (the APP under test, in its extension or host
+  app), `harness` (arranging steps, and the passive extension the harness plays in @system
+  scenarios), `system` (calls into the extension), `user`.
+* **When a call began.** An app->system event is recorded when the call returns, with `began`: the
+  last sequence number before it started. A notice delivered during the call therefore shows as an
+  event between `began` and the call's own event.
 """
 
 from __future__ import annotations
@@ -16,7 +29,6 @@ from typing import Any
 from bru_conformance.contracts import BackupApp, ChangeRequest, PhotoLibrary, UploadExtension
 from bru_conformance.protocol import (
     Asset,
-    ExtensionKilled,
     PhotoKitError,
     ProcessingResult,
     Request,
@@ -26,6 +38,12 @@ from bru_conformance.protocol import (
 
 APP_TO_SYSTEM = "app->system"
 SYSTEM_TO_APP = "system->app"
+
+#: trace names of the extension entry points: the 26.x protocol and the 27 protocol
+PROCESS_METHODS = ("process", "processJobs")
+NOTICE_METHODS = ("notifyTermination", "willTerminate")
+CALL_STARTS = tuple(f"{m}:start" for m in PROCESS_METHODS)
+_ACTOR_OF = {SYSTEM_TO_APP: "system", "user->app": "user"}
 
 
 def to_json(value: Any) -> Any:
@@ -64,37 +82,58 @@ def _error(exc: BaseException) -> dict[str, Any]:
 
 
 class Trace:
-    """An append-only list of `TraceEvent`s stamped with the harness clock."""
+    """An append-only list of `TraceEvent`s stamped with the harness clock.
+
+    `actor` is who makes the app->system calls right now: `harness` unless an extension or host-app
+    action of the APP under test is running (`acting_as`)."""
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self.clock = clock
         self.events: list[TraceEvent] = []
+        self.actor = "harness"
 
     def record(self, direction: str, call: str, args: dict[str, Any], result: Any = None,
-               error: BaseException | None = None) -> TraceEvent:
+               error: BaseException | None = None, *, actor: str | None = None, began: int | None = None) -> TraceEvent:
         event = TraceEvent(seq=len(self.events) + 1, time=round(self.clock(), 6), direction=direction, call=call,
                            args={k: to_json(v) for k, v in args.items()}, result=to_json(result),
-                           error=None if error is None else _error(error))
+                           error=None if error is None else _error(error),
+                           actor=actor or _ACTOR_OF.get(direction, self.actor), began=began)
         self.events.append(event)
         return event
+
+    def acting_as(self, actor: str, fn: Callable[[], Any]) -> Any:
+        """Run `fn` with app->system calls attributed to `actor`."""
+        before, self.actor = self.actor, actor
+        try:
+            return fn()
+        finally:
+            self.actor = before
 
     def calls(self, name: str | None = None, direction: str | None = None) -> list[TraceEvent]:
         return [e for e in self.events if (name is None or e.call == name) and (direction is None or e.direction == direction)]
 
     def as_json(self, last: int | None = None) -> list[dict[str, Any]]:
         events = self.events if last is None else self.events[-last:]
-        return [{"seq": e.seq, "time": e.time, "direction": e.direction, "call": e.call, "args": e.args,
-                 "result": e.result, "error": e.error} for e in events]
+        return [{"seq": e.seq, "time": e.time, "direction": e.direction, "call": e.call, "actor": e.actor,
+                 "began": e.began, "args": e.args, "result": e.result, "error": e.error} for e in events]
 
 
 def _recorded(trace: Trace, direction: str, call: str, fn: Callable[..., Any], args: dict[str, Any]) -> Any:
+    began = len(trace.events)
     try:
         result = fn()
     except BaseException as exc:  # recorded, then re-raised unchanged (kills included)
-        trace.record(direction, call, args, error=exc)
+        trace.record(direction, call, args, error=exc, began=began)
         raise
-    trace.record(direction, call, args, result)
+    trace.record(direction, call, args, result, began=began)
     return result
+
+
+def _answer(value: Any) -> Any:
+    """The answer as returned: a result's name, or what an implementation returned instead."""
+    if isinstance(value, ProcessingResult):
+        return value.name.lower()
+    return {"invalid": repr(value)[:200]}
 
 
 class TracingChangeRequest:
@@ -173,47 +212,77 @@ _PARAMS: dict[str, tuple[str, ...]] = {
 
 
 class TracedExtension:
-    """Records the system's calls into one extension process."""
+    """Records the system's calls into one extension process, under the method the SYSTEM called."""
 
-    def __init__(self, inner: UploadExtension, trace: Trace) -> None:
-        self._inner, self._trace = inner, trace
+    def __init__(self, inner: UploadExtension, trace: Trace, actor: str = "app") -> None:
+        self._inner, self._trace, self._actor = inner, trace, actor
+
+    def _call(self, method: str, fn: Callable[[], Any]) -> Any:
+        trace = self._trace
+        began = len(trace.events)
+        trace.record(SYSTEM_TO_APP, f"{method}:start", {})
+        try:
+            result = trace.acting_as(self._actor, fn)
+        except BaseException as exc:  # a kill, or the extension failing: recorded as the call's end
+            trace.record(SYSTEM_TO_APP, method, {}, error=exc, began=began)
+            raise
+        trace.record(SYSTEM_TO_APP, method, {}, _answer(result), began=began)
+        return result
 
     def process(self) -> ProcessingResult:
-        self._trace.record(SYSTEM_TO_APP, "process:start", {})
-        return _recorded(self._trace, SYSTEM_TO_APP, "process", self._inner.process, {})
+        return self._call("process", self._inner.process)
 
     def notify_termination(self) -> None:
-        _recorded(self._trace, SYSTEM_TO_APP, "notifyTermination", self._inner.notify_termination, {})
+        _recorded(self._trace, SYSTEM_TO_APP, "notifyTermination",
+                  lambda: self._trace.acting_as(self._actor, self._inner.notify_termination), {})
 
     async def process_jobs(self) -> ProcessingResult:
-        self._trace.record(SYSTEM_TO_APP, "process:start", {})
+        trace = self._trace
+        began = len(trace.events)
+        trace.record(SYSTEM_TO_APP, "processJobs:start", {})
+        before, trace.actor = trace.actor, self._actor
         try:
             result = await self._inner.process_jobs()
-        except (Exception, ExtensionKilled) as exc:
-            self._trace.record(SYSTEM_TO_APP, "process", {}, error=exc)
+        except BaseException as exc:
+            trace.record(SYSTEM_TO_APP, "processJobs", {}, error=exc, began=began)
             raise
-        self._trace.record(SYSTEM_TO_APP, "process", {}, result)
+        finally:
+            trace.actor = before
+        trace.record(SYSTEM_TO_APP, "processJobs", {}, _answer(result), began=began)
         return result
 
     async def will_terminate(self) -> None:
-        await self._inner.will_terminate()
-        self._trace.record(SYSTEM_TO_APP, "notifyTermination", {})
+        trace = self._trace
+        began = len(trace.events)
+        before, trace.actor = trace.actor, self._actor
+        try:
+            await self._inner.will_terminate()
+        except BaseException as exc:
+            trace.record(SYSTEM_TO_APP, "willTerminate", {}, error=exc, began=began)
+            raise
+        finally:
+            trace.actor = before
+        trace.record(SYSTEM_TO_APP, "willTerminate", {}, began=began)
 
 
 class TracedApp:
-    """A `BackupApp` whose extension processes are traced; host-app actions are traced too."""
+    """A `BackupApp` whose extension processes are traced; host-app actions are traced too.
 
-    def __init__(self, inner: BackupApp, trace: Trace) -> None:
-        self.inner, self._trace = inner, trace
+    `actor` is "app" for the APP under test and "harness" for the passive app the harness plays in
+    @system scenarios."""
+
+    def __init__(self, inner: BackupApp, trace: Trace, actor: str = "app") -> None:
+        self.inner, self._trace, self.actor = inner, trace, actor
 
     def turn_on_backup(self) -> bool:
-        return _recorded(self._trace, "user->app", "turnOnBackup", self.inner.turn_on_backup, {})
+        return _recorded(self._trace, "user->app", "turnOnBackup",
+                         lambda: self._trace.acting_as(self.actor, self.inner.turn_on_backup), {})
 
     def sign_out(self) -> None:
-        _recorded(self._trace, "user->app", "signOut", self.inner.sign_out, {})
+        _recorded(self._trace, "user->app", "signOut", lambda: self._trace.acting_as(self.actor, self.inner.sign_out), {})
 
     def make_extension(self) -> TracedExtension:
-        return TracedExtension(self.inner.make_extension(), self._trace)
+        return TracedExtension(self.inner.make_extension(), self._trace, self.actor)
 
     def uploaded_resources(self) -> dict[str, str]:
         return self.inner.uploaded_resources()

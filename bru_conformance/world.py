@@ -18,11 +18,21 @@ from bru_conformance.protocol import Asset, AssetResource, BruError, ProcessingR
 from bru_conformance.trace import Trace, TracedApp, TracingLibrary
 
 
+class _Suspend:
+    """One suspension point of an async extension: it yields to whoever drives the coroutine."""
+
+    def __await__(self):  # type: ignore[no-untyped-def]
+        yield None
+
+
 class HarnessExtension:
     """The extension the harness plays in @system scenarios: touches nothing, answers `.completed`.
 
-    A scenario may change its answer (`world.harness_result`) or make it keep working for a stretch of
-    virtual time (`world.harness_work_seconds`, spent through `Environment.spend`).
+    A scenario may change its answer (`world.harness_result`), make it keep working for a stretch of
+    virtual time (`world.harness_work_seconds`, spent through `Environment.spend`), make its async
+    `processJobs` suspend a number of times before answering (`world.harness_suspensions`), or give it
+    work to do inside each call (`world.harness_script`: callables run in order, one per call, each
+    given the world; the calls they make are the harness's, through the traced library).
     """
 
     def __init__(self, world: World | None = None) -> None:
@@ -32,6 +42,8 @@ class HarnessExtension:
         world = self._world
         if world is None:
             return ProcessingResult.COMPLETED
+        if world.harness_script:
+            world.harness_script.pop(0)(world)
         if world.harness_work_seconds > 0:
             world.library.job_limit()  # the extension is alive and talking to PhotoKit
             world.env.spend(world.harness_work_seconds)
@@ -44,6 +56,8 @@ class HarnessExtension:
         pass
 
     async def process_jobs(self) -> ProcessingResult:
+        for _ in range(self._world.harness_suspensions if self._world is not None else 0):
+            await _Suspend()
         return self._answer()
 
     async def will_terminate(self) -> None:
@@ -72,6 +86,21 @@ class HarnessApp:
         return set()
 
 
+NOT_APPLICABLE = "not-applicable"
+
+
+def not_applicable(reason: str) -> None:
+    """End a scenario run as not applicable: the situation its rule is about did not arise (e.g. the app
+    never met the limit the rule is about). Never a pass, never a failure; the report shows the reason."""
+    import pytest
+
+    pytest.skip(f"{NOT_APPLICABLE}: {reason}")
+
+
+DEFAULT_PATIENCE = 24 * 3600.0
+"""How long (virtual seconds) a check waits for something the digest only says happens eventually."""
+
+
 def reference_implementation() -> Implementation:
     from reference_impl import implementation
 
@@ -82,15 +111,17 @@ class World:
     """Everything one scenario run touches; created fresh per scenario and profile."""
 
     def __init__(self, profile: Profile, assumptions: Assumptions, implementation: Implementation | None = None,
-                 role: str = "app") -> None:
+                 role: str = "app", *, patience: float = DEFAULT_PATIENCE, readings: dict[str, str] | None = None) -> None:
         reference = reference_implementation()
         impl = implementation or reference
         self.profile = profile
-        self.assumptions = assumptions
+        # `readings` (a scenario's @world: tags) set how the SYSTEM behaves for an @app scenario
+        self.assumptions = assumptions.with_readings(readings) if readings else assumptions
+        self.patience = patience  # virtual seconds "eventually" may take (AMB-17 documented reading)
         system_factory = impl.system or reference.system
         self._app_factory = impl.app or reference.app
         assert system_factory is not None and self._app_factory is not None
-        self.sut = system_factory(profile, assumptions)
+        self.sut = system_factory(profile, self.assumptions)
         self.env: Environment = self.sut.environment
         self.trace = Trace(self.env.now)
         self.library: PhotoLibrary = TracingLibrary(self.sut.library, self.trace)  # type: ignore[assignment]
@@ -101,13 +132,22 @@ class World:
         self.resources: dict[str, AssetResource] = {}  # scenario alias -> resource
         self.error: BaseException | None = None        # what the last "When" raised, if anything
         self.value: Any = None                         # what the last "When" returned
+        self.notes: list[str] = []                     # how evidence was obtained, where it matters (reports show them)
+        self.marks: dict[str, float] = {}              # named moments of the scenario (virtual time), e.g. a switch
         self.harness_result = ProcessingResult.COMPLETED  # what the harness extension answers (@system)
         self.harness_work_seconds = 0.0                # virtual time it spends working per call (@system)
+        self.harness_suspensions = 0                   # times its processJobs suspends before answering (@system)
+        self.harness_script: list[Callable[[World], Any]] = []  # work it does inside its next calls (@system)
         self.env.install_app()
         # @app scenarios test the APP; @system scenarios play it with a passive harness extension.
         inner = self._app_factory(self.library, self.profile, self.account) if role == "app" else HarnessApp(self)
-        self.app = TracedApp(inner, self.trace)
+        self.app = TracedApp(inner, self.trace, actor="app" if role == "app" else "harness")
         self.env.attach_app(self.app)
+
+    def note(self, text: str) -> None:
+        """Say how a piece of evidence was obtained (e.g. through a test-only view); reported with the run."""
+        if text not in self.notes:
+            self.notes.append(text)
 
     def close(self) -> None:
         """Release out-of-process sessions (in-process implementations need nothing)."""

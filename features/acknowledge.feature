@@ -34,7 +34,7 @@ Feature: Acknowledging finished upload jobs
       Given the upload extension is enabled
       And job "busy" is <state>
       When the app acknowledges job "busy"
-      Then it fails with a PhotoKit error
+      Then the system refuses the change
       And job "busy" is <state>
 
       Examples:
@@ -50,20 +50,18 @@ Feature: Acknowledging finished upload jobs
       And the library holds a photo "refused"
       And the next 6 uploads of "refused" will end with HTTP 400
       And the user turned on backup in the app
-      When 3 hours pass
+      When the system is given time to finish its work
       Then no job is left unacknowledged
-      And the app reported "refused" as failed
-      And the app did not record "refused" as uploaded
-      And the app recorded "photo-2" as uploaded
+      And the server received "photo-2" 1 time
 
     Scenario: Jobs that failed once and then succeeded on their retry are acknowledged
       Given the library holds 4 photos
       And the upload of "photo-3" will fail with a timeout
       And the user turned on backup in the app
-      When 1 hour passes
+      When the system is given time to finish its work
       Then no job is left unacknowledged
       And the server saw 2 upload attempts of "photo-3"
-      And every photo is uploaded exactly once and recorded by the app
+      And every photo reached the server
 
   @must @system @src:ART
   Rule: ACK-03 Acknowledging makes the system forget the job and gives its slot back
@@ -111,45 +109,57 @@ Feature: Acknowledging finished upload jobs
       Then it fails with limitExceeded
 
     @system
-    Scenario: At the jobLimit acknowledging and creating in one change block is accepted
+    Scenario: At the jobLimit acknowledging a finished job makes room for a new one
+      Given the upload extension is enabled
+      And job "done" is succeeded
+      And the remaining slots under the jobLimit are filled with registered jobs
+      When the app acknowledges job "done"
+      And the app creates an upload job for "late"
+      Then it succeeds
+      And job "done" no longer exists
+      And exactly 0 more upload jobs fit under the jobLimit
+
+    @system @assume:AMB-07=all-or-nothing
+    Scenario: At the jobLimit a block that acknowledges and creates takes effect as a whole or not at all
+      Whether the acknowledgement makes room for the creation in the same block is not documented;
+      either answer is accepted, as long as the block is not applied in part.
       Given the upload extension is enabled
       And job "done" is succeeded
       And the remaining slots under the jobLimit are filled with registered jobs
       When the app acknowledges job "done" and creates an upload job for "late" in one change block
-      Then it succeeds
-      And job "done" no longer exists
-      And exactly 0 more upload jobs fit under the jobLimit
+      Then either job "done" is gone and a job exists for "late", or neither change took effect
 
     @app
     Scenario: A library larger than the jobLimit is backed up by acknowledging as it goes
       Given the library holds 120 photos
       And the user turned on backup in the app
-      When 2 hours pass
+      When the system is given time to finish its work
       Then the app acknowledged 120 jobs
-      And every photo is uploaded exactly once and recorded by the app
+      And every photo reached the server
       And no job is left unacknowledged
 
   @should @app @src:ART
   Rule: ACK-05 The app records each outcome in its own store, confirmed by the server, before acknowledging the job
+    The app may confirm with the server or with its own tracking (the job's state): a job that failed is
+    never recorded as uploaded. Whether a success the server cannot confirm counts is practice (PRC-02).
+
+    Scenario: A photo the server refused is not recorded as uploaded; the one it took is
+      Given the library holds a photo "refused"
+      And the library holds a photo "fine"
+      And the next 6 uploads of "refused" will end with HTTP 400
+      And the user turned on backup in the app
+      When the system is given time to finish its work
+      Then the app recorded nothing the server did not store
+      And the app recorded "fine" as uploaded
 
     Scenario: Killed right after its acknowledgement took effect, the app already holds every outcome
       Given the library holds 3 photos
       And the user turned on backup in the app
       And the system will kill the extension without notice right after the app commits a change that acknowledges a job
-      When 1 minute passes
+      When the system is given time to finish its work
       Then exactly 1 processing call ended in a kill
       And no job is left unacknowledged
       And every photo is uploaded exactly once and recorded by the app
-
-    @since:26.4
-    Scenario: A success the server cannot confirm is not recorded, and the photo is sent again
-      Given the library holds a photo "early"
-      And the next 1 uploads of "early" will end with an early answer
-      And the user turned on backup in the app
-      When 1 hour passes
-      Then the server saw 2 upload attempts of "early"
-      And every photo is uploaded exactly once and recorded by the app
-      And no job is left unacknowledged
 
   @should @app @since:26.4 @src:ART
   Rule: ACK-06 Before acknowledging, the app reads the job's response headers, e.g. the id the server gave the upload
@@ -158,17 +168,8 @@ Feature: Acknowledging finished upload jobs
       Given the library holds a photo "beach"
       And the server will store "beach" under the id "srv-beach-77"
       And the user turned on backup in the app
-      When 1 hour passes
+      When the system is given time to finish its work
       Then the app recorded "beach" as uploaded with the server id "srv-beach-77"
-
-    Scenario: Headers showing the server kept a failed upload spare a second upload
-      Given the library holds a photo "kept"
-      And the server will answer the upload of "kept" with HTTP 500 after storing it
-      And the user turned on backup in the app
-      When 1 hour passes
-      Then the app recorded "kept" as uploaded with the server id "srv-kept"
-      And the server saw 1 upload attempt of "kept"
-      And no job is left unacknowledged
 
   @should @app @since:26.4 @src:ART
   Rule: ACK-07 When acknowledging, the app uses the job's type to keep download-only jobs apart from uploads
@@ -179,8 +180,8 @@ Feature: Acknowledging finished upload jobs
       Given the library holds a photo "edit"
       And the user turned on backup in the app
       When the app creates a download-only job for "edit"
-      And 1 hour passes
-      Then every photo is uploaded exactly once and recorded by the app
+      And the system is given time to finish its work
+      Then every photo reached the server exactly once
       And no job is left unacknowledged
 
   @should @app @src:ART @src:D-ACT
@@ -194,7 +195,5 @@ Feature: Acknowledging finished upload jobs
     Scenario: A finished job the app's own records do not know is still found and acknowledged
       Given the user turned on backup in the app
       And job "stray" succeeded with response header "X-Server-Id" set to "srv-stray"
-      When 1 hour passes
+      When the system is given time to finish its work
       Then no job is left unacknowledged
-      And the app recorded "stray" as uploaded
-      And the server received "stray" 1 time

@@ -25,7 +25,7 @@ Feature: Cancelling upload jobs that are still queued
       Given the upload extension is enabled
       And job "finished" is <state>
       When the app cancels job "finished"
-      Then it fails with a PhotoKit error
+      Then the system refuses the change
       And job "finished" is <state>
 
       Examples:
@@ -66,7 +66,7 @@ Feature: Cancelling upload jobs that are still queued
       Given the upload extension is enabled
       And job "queued" is pending
       When the app cancels job "queued"
-      And 1 hour passes
+      And the system is given time to finish its work
       Then the server received no upload
 
   @may @since:26.4 @src:D-CR-CANCEL
@@ -78,36 +78,38 @@ Feature: Cancelling upload jobs that are still queued
       And job "twin" is registered
       And job "needed" is registered
       When the app cancels job "twin"
-      And 1 hour passes
+      And the system is given time to finish its work
       Then the server received "twin" 0 times
       And the server received "needed" 1 time
 
     @app @since:26.5
-    Scenario: The app cancels a queued job for a photo it has already backed up
+    Scenario: An app that cancels, cancels a queued job only for a photo it has already backed up
+      Cancelling is a permission: an app that never cancels is not judged by this scenario.
       Given the library holds a photo "twin"
+      And the library holds a photo "needed"
       And the app has finished backing up the library
       And job "twin" is registered
       When the system makes a processing call
-      And 1 hour passes
-      Then the app cancelled 1 job
-      And the server received "twin" 1 time
+      And the system is given time to finish its work
+      Then every job the app cancelled was for a photo the server already held
       And no job is left unacknowledged
 
     @app @since:26.5
     Scenario: The app cancels none of the jobs of an ordinary backup, since none is redundant
       Given the library holds 3 photos
       And the user turned on backup in the app
-      When 1 hour passes
+      When the system is given time to finish its work
       Then the app cancelled 0 jobs
       And every photo is uploaded exactly once and recorded by the app
 
   @should @app @since:26.5 @src:ART
   Rule: CAN-04 The app looks for jobs it could cancel by fetching the process set
 
+    An app that never cancels has nothing to look for; for it the rule does not apply.
+
     Scenario: The app fetches the process set when it looks for redundant jobs
       Given the library holds a photo "twin"
       And the app has finished backing up the library
       And job "twin" is registered
       When the system makes a processing call
-      Then the app fetched jobs to process
-      And the app cancelled 1 job
+      Then every job the app cancelled it had found by fetching jobs to process

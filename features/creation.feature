@@ -74,26 +74,24 @@ Feature: Creation: registering upload jobs and download-only jobs
       And job "queued" is registered
 
     @app
-    Scenario: The reference app retries and acknowledges inside change blocks
+    Scenario: The app retries and acknowledges inside change blocks
       Given the library holds 2 photos
       And the upload of "photo-1" will fail with a timeout
       And the user turned on backup in the app
-      When 1 hour passes
-      Then the app retried 1 job
-      And the app acknowledged 2 jobs
-      And the app made every job change inside a change block
+      When the system is given time to finish its work
+      Then the app made every job change inside a change block
       And no job is left unacknowledged
 
   @should @src:D-JOB @src:D-CR
   Rule: CRE-03 Jobs are meant to be created by the upload extension while the system is calling it
 
     @app
-    Scenario: The reference app creates jobs only inside processing calls
+    Scenario: The app creates jobs only inside processing calls
       Given the library holds 3 photos
       And the user turned on backup in the app
-      When 1 hour passes
+      When the system is given time to finish its work
       Then the app created jobs only while the system was calling its extension
-      And every photo is uploaded exactly once and recorded by the app
+      And every photo reached the server
 
     @app
     Scenario: Turning backup on in the host app creates no job by itself
@@ -108,7 +106,6 @@ Feature: Creation: registering upload jobs and download-only jobs
       When the app creates an upload job for "from-host-app"
       Then it succeeds
       And job "from-host-app" is registered
-      And the system made no processing call
 
   @must @app @src:ART
   Rule: CRE-04 A job carries a single resource, so every resource to upload gets its own job
@@ -116,7 +113,7 @@ Feature: Creation: registering upload jobs and download-only jobs
     Scenario: Three photos become three jobs, one per resource
       Given the library holds 3 photos
       And the user turned on backup in the app
-      When the system makes a processing call
+      When the system is given time to finish its work
       Then the app created 3 upload jobs
       And the app created exactly one upload job for each resource
 
@@ -124,7 +121,7 @@ Feature: Creation: registering upload jobs and download-only jobs
       Given the library holds a photo "still"
       And the library holds a video "clip"
       And the user turned on backup in the app
-      When 1 hour passes
+      When the system is given time to finish its work
       Then the app created exactly one upload job for each resource
       And the server received "still" 1 time
       And the server received "clip" 1 time
@@ -135,8 +132,8 @@ Feature: Creation: registering upload jobs and download-only jobs
     Scenario: Uploads arrive at the app's endpoint with the app's credentials
       Given the library holds a photo "sunset"
       And the user turned on backup in the app
-      When 1 hour passes
-      Then the last upload of "sunset" went to "https://backup.example.com/upload"
+      When the system is given time to finish its work
+      Then the last upload of "sunset" went to the app's upload endpoint
       And the last upload of "sunset" was sent with the original credentials
       And the app recorded "sunset" as uploaded
 
@@ -145,7 +142,7 @@ Feature: Creation: registering upload jobs and download-only jobs
       And the app has finished backing up the library
       When the app's credentials are refreshed
       And the user takes a photo "after-refresh"
-      And 1 minute passes
+      And the system is given time to finish its work
       Then the last upload of "after-refresh" was sent with the new credentials
       And the last upload of "photo-1" was sent with the original credentials
 
@@ -185,7 +182,6 @@ Feature: Creation: registering upload jobs and download-only jobs
       And no job exists for "one-too-many"
       And exactly 0 more upload jobs fit under the jobLimit
 
-    @assume:AMB-06=inclusive
     Scenario: The last free slot under the jobLimit can still be filled
       Given the upload extension is enabled
       And all but 1 slot under the jobLimit are held by registered jobs
@@ -217,7 +213,7 @@ Feature: Creation: registering upload jobs and download-only jobs
     Scenario: Jobs that finished but are not acknowledged keep blocking creation
       Given the upload extension is enabled
       And every slot under the jobLimit is held by registered jobs
-      When 1 minute passes
+      When the system is given time to finish its work
       Then job "slot-1" is succeeded
       And exactly 0 more upload jobs fit under the jobLimit
 
@@ -229,23 +225,30 @@ Feature: Creation: registering upload jobs and download-only jobs
       Then it succeeds
       And exactly 1 more upload jobs fit under the jobLimit
 
-    @system @implementation-defined @assume:AMB-09=change-not-supported
+    @system @implementation-defined
     Scenario: A job still in flight cannot be acknowledged to make room
+      Given the upload extension is enabled
+      And every slot under the jobLimit is held by registered jobs
+      When the app acknowledges job "slot-1"
+      Then the system refuses the change
+      And job "slot-1" is registered
+      And exactly 0 more upload jobs fit under the jobLimit
+
+    @system @implementation-defined @assume:AMB-09=change-not-supported
+    Scenario: Acknowledging a job still in flight fails with changeNotSupported
       Given the upload extension is enabled
       And every slot under the jobLimit is held by registered jobs
       When the app acknowledges job "slot-1"
       Then it fails with changeNotSupported
       And job "slot-1" is registered
-      And exactly 0 more upload jobs fit under the jobLimit
 
     @app
-    Scenario: With more photos than the jobLimit the app acknowledges before it asks for more jobs
+    Scenario: With more photos than the jobLimit the app acknowledges to make room for the rest
       Given the library holds 120 photos
       And the user turned on backup in the app
-      When 2 hours pass
-      Then the system refused no change block of the app
-      And the app acknowledged 120 jobs
-      And every photo is uploaded exactly once and recorded by the app
+      When the system is given time to finish its work
+      Then the app acknowledged 120 jobs
+      And every photo reached the server
 
   @should @app @src:ART
   Rule: CRE-09 After a limitExceeded refusal the app first acknowledges finished jobs, then creates again
@@ -254,10 +257,10 @@ Feature: Creation: registering upload jobs and download-only jobs
       Given the library holds 2 photos
       And the user turned on backup in the app
       And every slot under the jobLimit is held by a job for a photo the user has since deleted
-      When 1 hour passes
+      When the system is given time to finish its work
       Then after its change block was refused with limitExceeded the app acknowledged jobs before creating jobs again
-      And the app recorded "photo-1" as uploaded
-      And the app recorded "photo-2" as uploaded
+      And the server received "photo-1" 1 time
+      And the server received "photo-2" 1 time
 
   @should @app @src:ART
   Rule: CRE-10 New jobs follow the acknowledgement of finished ones and the arrival of new photos
@@ -266,7 +269,7 @@ Feature: Creation: registering upload jobs and download-only jobs
       Given the library holds 2 photos
       And the app has finished backing up the library
       When the user takes a photo "fresh"
-      And 1 minute passes
+      And the system is given time to finish its work
       Then the app created 3 upload jobs
       And the server received "fresh" 1 time
       And the server received "photo-1" 1 time
@@ -274,20 +277,19 @@ Feature: Creation: registering upload jobs and download-only jobs
     Scenario: In every call of a long backup the app acknowledges before it creates
       Given the library holds 80 photos
       And the user turned on backup in the app
-      When 1 hour passes
-      Then within each processing call the app retried before it acknowledged, and acknowledged before it created jobs
-      And every photo is uploaded exactly once and recorded by the app
+      When the system is given time to finish its work
+      Then within each processing call the app acknowledged finished jobs before it created new ones
+      And every photo reached the server
 
   @should @app @src:ART
   Rule: CRE-11 The app keeps its own record of handled assets and learns of new ones through persistent change tokens
 
-    Scenario: The app learns of a new photo from the library's persistent changes
+    Scenario: The app learns of a new photo and does not send the old ones again
       Given the library holds 2 photos
       And the app has finished backing up the library
       When the user takes a photo "new-one"
-      And 1 minute passes
-      Then the app asked the library for the changes since its saved token
-      And the app recorded "new-one" as uploaded
+      And the system is given time to finish its work
+      Then the server received "new-one" 1 time
       And the server received "photo-1" 1 time
 
     Scenario: A new extension process after a kill does not upload the library again
@@ -295,8 +297,8 @@ Feature: Creation: registering upload jobs and download-only jobs
       And the app has finished backing up the library
       And the system will kill the extension without notice after 2 calls into the system in the next processing call
       When the user takes a photo "after-kill"
-      And 1 hour passes
-      Then every photo is uploaded exactly once and recorded by the app
+      And the system is given time to finish its work
+      Then every photo reached the server exactly once
 
   @should @app @src:ART
   Rule: CRE-12 While photos are still waiting, the app keeps the queue filled up to the jobLimit
@@ -306,14 +308,12 @@ Feature: Creation: registering upload jobs and download-only jobs
       And the user turned on backup in the app
       When the system makes a processing call
       Then the app created as many upload jobs as the jobLimit allows
-      And the app returns .processing
 
     Scenario: A backup smaller than the jobLimit gets one job per photo in a single call
       Given the library holds 4 photos
       And the user turned on backup in the app
       When the system makes a processing call
       Then the app created 4 upload jobs
-      And the system refused no change block of the app
 
   @must @system @src:H27-CR @src:D-CR-OLD
   Rule: CRE-13 The 26.1 createJob is deprecated from 26.4 in favour of creationRequestForJob, and both respect the jobLimit
@@ -353,7 +353,7 @@ Feature: Creation: registering upload jobs and download-only jobs
       Given the library holds an iCloud-only photo "archive"
       And the upload extension is enabled
       When the app creates an upload job for "archive"
-      And 1 minute passes
+      And the system is given time to finish its work
       Then job "archive" is succeeded
       And the server received "archive" 1 time
 
@@ -363,9 +363,9 @@ Feature: Creation: registering upload jobs and download-only jobs
       And the upload extension is enabled
       And the upload of "unreachable" will fail with an iCloud download failure
       When the app creates an upload job for "unreachable"
-      And 1 minute passes
+      And the system is given time to finish its work
       Then job "unreachable" is failed
-      And job "unreachable" has the error resourceUnavailable
+      And job "unreachable" has an error in NSURLErrorDomain
       And the server received "unreachable" 0 times
 
   @must @system @since:26.4 @src:D-CR-DL
@@ -385,7 +385,7 @@ Feature: Creation: registering upload jobs and download-only jobs
       Given the library holds an iCloud-only photo "to-edit"
       And the upload extension is enabled
       When the app creates a download-only job for "to-edit"
-      And 1 minute passes
+      And the system is given time to finish its work
       Then job "to-edit" is succeeded
       And the server received no upload
       And job "to-edit" has no response headers
@@ -411,7 +411,7 @@ Feature: Creation: registering upload jobs and download-only jobs
     Scenario: A finished download-only job is succeeded and waits to be acknowledged
       Given the upload extension is enabled
       And download-only job "dl-done" is pending
-      When 1 minute passes
+      When the system is given time to finish its work
       Then job "dl-done" is succeeded
       And fetching jobs to acknowledge returns "dl-done"
 
@@ -420,7 +420,7 @@ Feature: Creation: registering upload jobs and download-only jobs
       And download-only job "dl-fail" is registered
       When the upload of job "dl-fail" ends with an iCloud download failure
       Then job "dl-fail" is failed
-      And job "dl-fail" has the error resourceUnavailable
+      And job "dl-fail" has an error in NSURLErrorDomain
       And fetching jobs to retry returns "dl-fail"
 
     Scenario: An acknowledged download-only job is gone
@@ -442,7 +442,7 @@ Feature: Creation: registering upload jobs and download-only jobs
       And download-only job "keep" is succeeded
       When the app acknowledges job "keep"
       And the app creates an upload job for "keep"
-      And 1 minute passes
+      And the system is given time to finish its work
       Then job "keep" is succeeded
       And job "keep" is an upload job
       And the server received "keep" 1 time
@@ -460,6 +460,6 @@ Feature: Creation: registering upload jobs and download-only jobs
     Scenario: A finished download-only job is fetched for the acknowledge action
       Given the upload extension is enabled
       And download-only job "prep-done" is registered
-      When 1 minute passes
+      When the system is given time to finish its work
       Then fetching jobs to acknowledge returns "prep-done"
       And fetching jobs to retry returns no job

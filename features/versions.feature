@@ -34,7 +34,8 @@ Feature: API versions: what each release of the upload API offers
     @platform:ios @until:26.5
     Scenario: A 26.x system calls the synchronous process() entry point
       Given the upload extension is enabled
-      Then the system calls the extension's process() within 10 seconds
+      Then the system calls the extension within the patience horizon
+      And the system used its profile's protocol for every processing call and notice
 
   @must @system @src:H27-CR @src:H27-J @src:D-CR-CANCEL
   Rule: VER-02 26.4 adds creation requests with placeholders, download-only jobs, cancel(), the cancelled state and the job's type, response headers and error
@@ -144,7 +145,8 @@ Feature: API versions: what each release of the upload API offers
     @since:27.0 @assume:AMB-27=job-extension-on-27
     Scenario: A 27 system calls the asynchronous processJobs() entry point
       Given the upload extension is enabled
-      Then the system calls the extension's processJobs() within 10 seconds
+      Then the system calls the extension within the patience horizon
+      And the system used its profile's protocol for every processing call and notice
 
     @platform:macos
     Scenario Outline: The job API <api> exists on macOS 27

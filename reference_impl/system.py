@@ -117,7 +117,7 @@ class ReferenceSystem:
         self.profile = profile
         self.assumptions = assumptions or Assumptions()
         self.timings = timings or Timings()
-        self.queue = JobQueue(self.assumptions.job_limit, self.assumptions["AMB-02"] == "retry-checks-limit")
+        self.queue = JobQueue(self.assumptions.job_limit, self.assumptions.model("AMB-02") == "retry-checks-limit")
         self.photos = PhotoLibraryContents()
         self.server = SimulatedServer()
         self.transport: Transport = transport or self.server
@@ -147,6 +147,7 @@ class ReferenceSystem:
         self._termination_at: str | None = None  # a change kind: deliver when a block holding it commits
         self._notice_at: float | None = None
         self._terminated_in_call = False
+        self._refuse_next: int | None = None  # a scripted refusal of the next non-empty change block
 
     # ================================================================== PhotoLibrary (the SYSTEM role)
     def _enter(self, api: str) -> None:
@@ -250,7 +251,7 @@ class ReferenceSystem:
         if self.authorization is not AuthorizationStatus.AUTHORIZED:
             raise PhotoKitError(PhotoKitErrorCode.ACCESS_USER_DENIED, "disabling needs full access (field: 3311)")
         self.config = None
-        if self.assumptions["AMB-05"] == "discard":
+        if self.assumptions.model("AMB-05") == "discard":
             self.queue.discard_all()
             self._due.clear()
         self.policy.on_disabled()
@@ -326,13 +327,16 @@ class ReferenceSystem:
             raise ChangeRequestOutsideBlockError("commit without an open change block")
         block, self._block = self._block, None
         self._tick()  # performChanges itself exists in every profile
+        if self._refuse_next is not None and block.ops:
+            code, self._refuse_next = self._refuse_next, None
+            raise PhotoKitError(PhotoKitErrorCode(code), "refused as the scenario asked")
         creations = [op for op in block.ops if op.kind == "create"]
         if creations:
             if self.config is None:
                 raise PreconditionFailure("creating upload jobs without an enabled configuration (AMB-10)")
             if self.authorization is not AuthorizationStatus.AUTHORIZED:
                 raise PhotoKitError(PhotoKitErrorCode.ACCESS_USER_DENIED, "creating jobs needs full library access")
-            if self.assumptions["AMB-25"] == "reject-at-creation":
+            if self.assumptions.model("AMB-25") == "reject-at-creation":
                 bad = [op for op in creations if op.job_type is JobType.UPLOAD and not self._under_base(op.destination)]
                 if bad:
                     raise PhotoKitError(PhotoKitErrorCode.CHANGE_NOT_SUPPORTED, "destination outside BackgroundUploadURLBase")
@@ -442,7 +446,7 @@ class ReferenceSystem:
     def _calls_allowed(self) -> bool:
         if self.config is None or not self.install.extension_registered or self._app is None:
             return False
-        if self.authorization is not AuthorizationStatus.AUTHORIZED and self.assumptions["AMB-13"] == "stops":
+        if self.authorization is not AuthorizationStatus.AUTHORIZED and self.assumptions.model("AMB-13") == "stops":
             return False
         if self.authorization in (AuthorizationStatus.NOT_DETERMINED, AuthorizationStatus.RESTRICTED):
             return False
@@ -450,7 +454,7 @@ class ReferenceSystem:
 
     def _next_event(self) -> tuple[float, str] | None:
         candidates: list[tuple[float, str]] = []
-        if self._due and self._work_allowed():
+        if self._due and self._work_allowed() and self.config is not None:  # ACT-15: kept jobs (AMB-05 keep) wait
             candidates.append((self._due[0][0], "job"))
         if self.policy.next_call_at is not None and self._calls_allowed():
             candidates.append((max(self.policy.next_call_at, self._now), "call"))
@@ -510,6 +514,14 @@ class ReferenceSystem:
 
     def set_simulator(self, on: bool) -> None:
         self.simulator = on
+
+    def refuse_next_change_block(self, code: int) -> None:
+        self._refuse_next = int(PhotoKitErrorCode(code))
+
+    def set_job_limit(self, limit: int) -> None:
+        if limit < 1:
+            raise BruError(f"a jobLimit must be positive, not {limit}")
+        self.queue.job_limit = limit
 
     def script_uploads(self, outcomes: Iterable[UploadOutcome], resource_id: str | None = None) -> None:
         self.server.script(list(outcomes), resource_id)

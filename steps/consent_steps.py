@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pytest_bdd import then, when
 
+from bru_conformance import observe
 from bru_conformance.protocol import AuthorizationStatus
-from bru_conformance.trace import APP_TO_SYSTEM
 from bru_conformance.world import World
 from steps.vocabulary import p
 
@@ -48,7 +48,7 @@ def sees_only(world: World, name: str) -> None:
 @then("the app never tried to enable the upload extension")
 def never_tried_to_enable(world: World) -> None:
     """No enabling call at all in the trace, counting the ones the system refused."""
-    tries = [e for e in world.trace.calls(direction=APP_TO_SYSTEM)
+    tries = [e for e in observe.app_events(world.trace)
              if e.call == "enable_upload_job_extension"
              or (e.call == "set_upload_job_extension_enabled" and e.args.get("enabled") is True)]
     assert not tries, f"the app tried to enable the upload extension: {tries[0]}"

@@ -12,11 +12,12 @@ from typing import Any
 from parse import with_pattern
 from pytest_bdd import given, parsers, then, when
 
+from bru_conformance import observe
 from bru_conformance.contracts import perform_changes
 from bru_conformance.protocol import JobState, PhotoKitErrorCode, TraceEvent
 from bru_conformance.trace import APP_TO_SYSTEM, SYSTEM_TO_APP
-from bru_conformance.world import World
-from steps.job_steps import DEFAULT_URL, _create_in_block, destination, drive_to
+from bru_conformance.world import World, not_applicable
+from steps.job_steps import DEFAULT_URL, _create_in_block, _find, destination, drive_to, live_jobs_of
 from steps.vocabulary import TYPES, p
 
 _CREATES = ("create_job", "creation_request_for_job", "creation_request_for_download_job")
@@ -113,49 +114,26 @@ def mutate_with_stale_request(world: World, mutation: str, alias: str) -> None:
 def placeholder_names_job(world: World, alias: str) -> None:
     """The identifier read inside the block is the live job the system now holds for that photo."""
     placeholder = world.job(alias)
-    assert world.env.job_snapshot(placeholder) is not None, f"no job has the placeholder's identifier {placeholder}"
-    holder = world.env.job_for_resource(world.resource(alias).resource_id)
-    assert holder == placeholder, f"the job for {alias} is {holder}, the placeholder said {placeholder}"
+    holders = live_jobs_of(world, alias)
+    assert holders == [placeholder], f"the live job(s) for {alias}: {holders}; the placeholder said {placeholder}"
 
 
 @then(p('no job exists for "{alias}"'))
 def no_job_for(world: World, alias: str) -> None:
     """Neither the photo's resource nor a placeholder read for it names a live job."""
-    found = world.env.job_for_resource(world.resource(alias).resource_id)
-    assert found is None, f"job {found} exists for {alias}"
+    found = live_jobs_of(world, alias)
+    assert not found, f"job {found[0]} exists for {alias}"
     if alias in world.jobs:
-        assert world.env.job_snapshot(world.jobs[alias]) is None, f"the placeholder of {alias} names a live job"
+        assert _find(world, alias) is None, f"the placeholder of {alias} names a live job"
 
 
 # ------------------------------------------------------------------------------------ the APP's trace
-def _app_events(world: World) -> list[TraceEvent]:
-    return [e for e in world.trace.events if e.direction in (APP_TO_SYSTEM, SYSTEM_TO_APP)]
-
-
-def _committed_creations(world: World) -> list[tuple[TraceEvent, str]]:
-    """Creations of the app whose change block committed: (event, resource id), oldest first."""
-    out: list[tuple[TraceEvent, str]] = []
-    staged: list[tuple[TraceEvent, str]] = []
-    for e in world.trace.calls(direction=APP_TO_SYSTEM):
-        if e.call == "begin_changes":
-            staged = []
-        elif e.call in _CREATES and e.error is None:
-            staged.append((e, str((e.args.get("resource") or {}).get("resource_id"))))
-        elif e.call == "commit_changes":
-            if e.error is None:
-                out.extend(staged)
-            staged = []
-        elif e.call == "abort_changes":
-            staged = []
-    return out
-
-
 @then("the app made every job change inside a change block")
 def changes_inside_blocks(world: World) -> None:
-    """Every create, change-request lookup, acknowledge, retry and cancel lies between begin and commit/abort."""
+    """Every create, change-request lookup, acknowledge, retry and cancel of the app lies between begin and commit/abort."""
     open_block = False
     seen = 0
-    for e in world.trace.calls(direction=APP_TO_SYSTEM):
+    for e in observe.app_events(world.trace):
         if e.call == "begin_changes":
             open_block = True
         elif e.call in ("commit_changes", "abort_changes"):
@@ -168,24 +146,28 @@ def changes_inside_blocks(world: World) -> None:
 
 @then("the app created jobs only while the system was calling its extension")
 def created_in_calls(world: World) -> None:
-    """Every creation in the trace lies between a processing call's start and its end."""
+    """Every creation of the app lies between a processing call's start and its end."""
     in_call = False
     created = 0
-    for e in _app_events(world):
-        if e.direction == SYSTEM_TO_APP and e.call == "process:start":
+    for e in world.trace.events:
+        if e.call in observe.STARTS:
             in_call = True
-        elif e.direction == SYSTEM_TO_APP and e.call == "process":
+        elif e.direction == SYSTEM_TO_APP and e.call in observe.PROCESS:
             in_call = False
-        elif e.direction == APP_TO_SYSTEM and e.call in _CREATES:
+        elif e.direction == APP_TO_SYSTEM and e.actor == "app" and e.call in observe.CREATES:
             created += 1
             assert in_call, f"the app called {e.call} outside a processing call (event {e.seq})"
     assert created, "the app created no job at all"
 
 
+def _resource_of(e: TraceEvent) -> str:
+    return str((e.args.get("resource") or {}).get("resource_id"))
+
+
 @then("the app created exactly one upload job for each resource")
 def one_job_per_photo(world: World) -> None:
-    """Committed creations name every resource of the scenario once and none twice."""
-    counts = Counter(rid for _, rid in _committed_creations(world))
+    """Committed creations of the app name every resource of the scenario once and none twice."""
+    counts = Counter(_resource_of(e) for e in observe.committed(world.trace) if e.call in observe.CREATES)
     twice = sorted(rid for rid, n in counts.items() if n > 1)
     assert not twice, f"the app created more than one job for {twice}"
     missing = sorted(a for a, r in world.resources.items() if r.resource_id not in counts)
@@ -194,36 +176,37 @@ def one_job_per_photo(world: World) -> None:
 
 @then("the app created as many upload jobs as the jobLimit allows")
 def filled_to_limit(world: World) -> None:
-    """The committed creations so far number exactly jobLimit (read from the system)."""
+    """The committed creations of the app so far number exactly jobLimit (read from the system)."""
     limit = world.library.job_limit()
-    got = len(_committed_creations(world))
+    got = len([e for e in observe.committed(world.trace) if e.call in observe.CREATES])
     assert got == limit, f"the app created {got} job(s); jobLimit is {limit}"
 
 
 @then("the app asked the library for the changes since its saved token")
 def asked_for_changes(world: World) -> None:
-    """fetchPersistentChanges(since:) was called and answered at least once."""
-    asked = [e for e in world.trace.calls("fetch_persistent_changes", APP_TO_SYSTEM) if e.error is None]
-    assert asked, "the app never fetched persistent changes"
+    """fetchPersistentChanges(since:) was called by the app and answered at least once."""
+    assert observe.app_events(world.trace, "fetch_persistent_changes", accepted=True), "the app never fetched persistent changes"
 
 
 @then("the system refused no change block of the app")
 def nothing_refused(world: World) -> None:
     """No commit of the app's change blocks failed."""
-    refused = [e for e in world.trace.calls("commit_changes", APP_TO_SYSTEM) if e.error]
+    refused = [e for e in observe.app_events(world.trace, "commit_changes") if e.error]
     assert not refused, f"the system refused {len(refused)} change block(s), the first with {refused[0].error}"
 
 
 @then("after its change block was refused with limitExceeded the app acknowledged jobs before creating jobs again")
 def acknowledged_after_refusal(world: World) -> None:
-    """After the first limitExceeded commit, an acknowledge comes before the next committed creation."""
+    """CRE-09, where it applies: after the first limitExceeded refusal, an acknowledgement of the app comes before
+    its next committed creation. An app that never ran into the limit makes the rule not applicable."""
     code = int(PhotoKitErrorCode.LIMIT_EXCEEDED)
-    events = world.trace.calls(direction=APP_TO_SYSTEM)
+    events = observe.app_events(world.trace)
     refused = next((i for i, e in enumerate(events) if e.call == "commit_changes" and e.error
                     and e.error.get("code") == code), None)
-    assert refused is not None, "no change block of the app was refused with limitExceeded"
-    later = {id(e) for e, _ in _committed_creations(world)}
-    created = next((i for i in range(refused + 1, len(events)) if id(events[i]) in later), None)
+    if refused is None:
+        not_applicable("the app never ran into the jobLimit (no change block was refused with limitExceeded)")
+    later = {e.seq for e in observe.committed(world.trace) if e.call in observe.CREATES}
+    created = next((i for i in range(refused + 1, len(events)) if events[i].seq in later), None)
     assert created is not None, "the app created no job after the refusal"
     acks = [e for e in events[refused + 1:created] if e.call == "acknowledge" and e.error is None]
     assert acks, "the app created jobs again without acknowledging any job first"

@@ -14,6 +14,7 @@ from pytest_bdd import given, then, when
 from bru_conformance.contracts import perform_changes
 from bru_conformance.protocol import (
     Action,
+    APIUnavailableError,
     JobState,
     JobType,
     OutcomeKind,
@@ -53,7 +54,9 @@ def _create_in_block(world: World, aliases: list[str], url: str = DEFAULT_URL, d
 
 
 def _created_for(world: World, alias: str) -> str:
-    """26.1 `createJob` returns nothing: ask the SYSTEM's store which job holds that resource."""
+    """26.1 `createJob` returns nothing: ask the SYSTEM's store which job holds that resource (the test-only
+    `job_for_resource`: no public API names a new job before 26.4's placeholders)."""
+    world.note("job identifiers of jobs made with 26.1's createJob come from the test-only job_for_resource view")
     found = world.env.job_for_resource(world.resource(alias).resource_id)
     assert found, f"no job was created for {alias}"
     return found
@@ -244,17 +247,56 @@ def it_fails(world: World, error: str) -> None:
     assert matches(world.error, error), f"expected {error}, got {world.error!r}"
 
 
+@then("the system refuses the change")
+def change_refused(world: World) -> None:
+    """The change was refused in some form the digest allows where the outcome is undocumented (AMB-09, AMB-10):
+    an error from the change block, or an exception from the call. Whether anything was applied is checked by
+    the steps that follow (the job's state, no job for the photo)."""
+    assert world.error is not None, "the system accepted the change"
+    assert not isinstance(world.error, APIUnavailableError), f"the call does not exist in this profile: {world.error}"
+
+
 def _fetch(world: World, action: Action) -> dict[str, Any]:
     return {j.local_identifier: j for j in world.library.fetch_jobs(action)}
 
 
 def _find(world: World, alias: str) -> Any:
+    """The job as a public fetch shows it; before 26.5 a registered or pending job is in no fetch set, and
+    only then the test-only `job_snapshot` view is read (the run's notes say so)."""
     job_id = world.job(alias)
-    for action in (Action.ACKNOWLEDGE, Action.RETRY) + ((Action.PROCESS,) if world.profile.has("Action.process") else ()):
+    public = (Action.ACKNOWLEDGE, Action.RETRY) + ((Action.PROCESS,) if world.profile.has("Action.process") else ())
+    for action in public:
         job = _fetch(world, action).get(job_id)
         if job is not None:
             return job
+    if world.profile.has("Action.process"):
+        return None  # from 26.5 every live job is in a public set: absent there means gone
+    world.note("before 26.5 in-flight jobs are in no public fetch: their state comes from the test-only job_snapshot view")
     return world.env.job_snapshot(job_id)
+
+
+def live_jobs_of(world: World, alias: str) -> list[str]:
+    """Identifiers of the live jobs for this photo: from the public fetches where they show every live job
+    (26.5+: the process set holds the in-flight ones), else from the test-only `job_for_resource` view."""
+    rid = world.resource(alias).resource_id
+    if world.profile.has("Action.process"):
+        found = []
+        for action in (Action.ACKNOWLEDGE, Action.RETRY, Action.PROCESS):
+            for job in world.library.fetch_jobs(action):
+                if job.local_identifier not in found and _resource_id(world, job) == rid:
+                    found.append(job.local_identifier)
+        return found
+    world.note("before 26.5 in-flight jobs are in no public fetch: which jobs a photo has comes from the test-only job_for_resource view")
+    holder = world.env.job_for_resource(rid)
+    return [holder] if holder else []
+
+
+def _resource_id(world: World, job: Any) -> str | None:
+    if world.profile.has("PHAssetResource.assetResource(forUploadJob:)"):
+        resource = world.library.asset_resource_for_upload_job(job.local_identifier)
+    else:
+        resource = job.resource
+    return None if resource is None else resource.resource_id
 
 
 @then(p('job "{alias}" is {state:State}'))

@@ -10,13 +10,13 @@ from pytest_bdd import given, then
 
 from bru_conformance.protocol import JobState
 from bru_conformance.world import World
-from steps.job_steps import _create_in_block, capacity, drive_to
+from steps.job_steps import _create_in_block, _find, capacity, drive_to
 from steps.vocabulary import p
 
 
 def _live(world: World) -> int:
     """Jobs the scenario made that the system still holds (acknowledged and cancelled ones are gone)."""
-    return sum(1 for job_id in set(world.jobs.values()) if world.env.job_snapshot(job_id) is not None)
+    return sum(1 for alias in {j: a for a, j in world.jobs.items()}.values() if _find(world, alias) is not None)
 
 
 def _fill(world: World, free: int, state: JobState) -> None:
@@ -48,3 +48,10 @@ def limit_all_but(world: World, count: int, state: JobState) -> None:
 def limit_all_free(world: World) -> None:
     """Exactly jobLimit new jobs fit in one change block (probes with jobLimit + 1, then jobLimit)."""
     capacity(world, world.library.job_limit())
+
+
+@given(p("the system's jobLimit is {limit:d}"))
+def system_job_limit(world: World, limit: int) -> None:
+    """The SYSTEM reports and enforces this jobLimit from now on (Environment.set_job_limit): a value no app
+    could have assumed."""
+    world.env.set_job_limit(limit)

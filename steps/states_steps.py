@@ -2,7 +2,8 @@
 
 The @system steps read jobs the way an app would (fetches, the job's fields, the 27 resource lookup,
 the failable change-request initialiser). One @app step makes a job vanish between the app's fetch
-and its change-request lookup, the situation the failable initialiser exists for (STA-13).
+and its change-request lookup, the situation the failable initialiser exists for (STA-13): the harness
+acknowledges it in a change block of its own, as another process of the app could.
 """
 
 from __future__ import annotations
@@ -72,20 +73,32 @@ def read_resource_property(world: World, alias: str) -> None:
 
 
 # ------------------------------------------------------------------------------------ arranging (@app)
-@given("the job of the app's next change-request lookup is acknowledged behind its back")
-def vanish_on_next_lookup(world: World) -> None:
-    """The app's next init(for:) answers nil; the job is acknowledged (in the app's open block) as if by another process."""
-    library: Any = world.library
-    original = library.change_request_for
+@given(p('job "{alias}" will be acknowledged behind the app\'s back right after the app first fetches it'))
+def acknowledged_behind_back(world: World, alias: str) -> None:
+    """A race the failable initialiser exists for (STA-13): the first time a fetch of the app returns the job,
+    the harness (another process of the same app, say) acknowledges it in a change block of its own before
+    the fetch result reaches the app. The app then holds a job that is gone: its change request is nil."""
+    library = world.library
+    original = library.fetch_jobs
+    job_id = world.job(alias)
 
-    def lookup(local_identifier: str) -> Any:
-        del library.change_request_for  # one shot: later lookups reach the library again
-        request = original(local_identifier)
-        if request is not None:
-            request.acknowledge()  # staged in the block the app has open: the job is gone once it commits
-        return None
+    def fetch(action: Any) -> Any:
+        jobs = original(action)
+        if world.trace.actor == "app" and any(j.local_identifier == job_id for j in jobs):
+            del library.fetch_jobs  # one shot: later fetches reach the library again
+            world.trace.acting_as("harness", lambda: _acknowledge(world, job_id))
+        return jobs
 
-    library.change_request_for = lookup
+    library.fetch_jobs = fetch
+
+
+def _acknowledge(world: World, job_id: str) -> None:
+    def block() -> None:
+        request = world.library.change_request_for(job_id)
+        assert request is not None, f"the harness could not acknowledge job {job_id}"
+        request.acknowledge()
+
+    perform_changes(world.library, block)
 
 
 # ------------------------------------------------------------------------------------ checking

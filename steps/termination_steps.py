@@ -1,19 +1,27 @@
 """Steps specific to the termination feature; shared wording lives in setup_steps, job_steps and app_steps.
 
-The trace names the 26.x `notifyTermination()` and the 27 `willTerminate()` alike `notifyTermination`;
-a processing call shows as a `process:start` event and a `process` event when it returns (or dies).
+Notices and calls are read from the harness's own trace, under the entry point the SYSTEM used:
+`process`/`notifyTermination` (26.x protocol) or `processJobs`/`willTerminate` (27 protocol).
 """
 
 from __future__ import annotations
 
 from pytest_bdd import given, then
 
-from bru_conformance.protocol import TerminationMode, TraceEvent
-from bru_conformance.trace import SYSTEM_TO_APP
+from bru_conformance import observe
+from bru_conformance.protocol import ProcessingResult, TerminationMode
 from bru_conformance.world import World
 from steps.vocabulary import p
 
 _CHANGES = {"creates": "create", "acknowledges": "acknowledge", "retries": "retry", "cancels": "cancel"}
+#: the protocol of each profile: its processing and termination methods (VER-01, VER-04, AMB-27)
+_SYNC = ("process", "notifyTermination")
+_ASYNC = ("processJobs", "willTerminate")
+
+
+def protocol_of(world: World) -> tuple[str, str]:
+    """The entry points the profile's SYSTEM must use: 27 (and macOS) the job-extension protocol."""
+    return _ASYNC if world.profile.async_extension else _SYNC
 
 
 def _change_kind(verb: str) -> str:
@@ -21,15 +29,10 @@ def _change_kind(verb: str) -> str:
     return _CHANGES[verb]
 
 
-def _system_events(world: World) -> list[TraceEvent]:
-    return [e for e in world.trace.events if e.direction == SYSTEM_TO_APP]
-
-
-def _last_notice(world: World) -> tuple[list[TraceEvent], int]:
-    events = _system_events(world)
-    notices = [i for i, e in enumerate(events) if e.call == "notifyTermination"]
+def _last_notice(world: World) -> observe.Notice:
+    notices = [n for c in observe.calls(world.trace) for n in c.notices]
     assert notices, "the system sent the extension no termination notice"
-    return events, notices[-1]
+    return notices[-1]
 
 
 @given(p("the system will kill the extension without notice right after the app commits a change that {verb} a job"))
@@ -46,51 +49,67 @@ def notice_at_change(world: World, verb: str) -> None:
 
 @then("the system sent the extension a termination notice while the processing call was running")
 def notice_mid_call(world: World) -> None:
-    """The latest notice falls between a processing call's start and its return."""
-    events, at = _last_notice(world)
-    before = [e.call for e in events[:at] if e.call in ("process:start", "process")]
-    after = [e.call for e in events[at + 1:] if e.call in ("process:start", "process")]
-    assert before and before[-1] == "process:start", "the notice did not come while a processing call was running"
-    assert after and after[0] == "process", "the processing call never returned or died after the notice"
+    """The latest notice came while a processing call was running, and that call then ended."""
+    notice = _last_notice(world)
+    assert notice.during_call, "the notice did not come while a processing call was running"
+    call = next(c for c in observe.calls(world.trace) if notice in c.notices)
+    assert call.finished, "the processing call never returned or died after the notice"
 
 
 @then("the system sent the extension a termination notice after the processing call returned")
 def notice_after_call(world: World) -> None:
     """The latest notice follows the return of a processing call, before any other call starts."""
-    events, at = _last_notice(world)
-    before = [e for e in events[:at] if e.call in ("process:start", "process")]
-    assert before and before[-1].call == "process", "the notice did not follow a finished processing call"
-    assert before[-1].error is None, "the processing call before the notice did not return"
+    notice = _last_notice(world)
+    call = next(c for c in observe.calls(world.trace) if notice in c.notices)
+    assert not notice.during_call, "the notice came while the processing call was still running"
+    assert call.finished and not call.killed and call.error is None, f"the processing call before the notice ended with {call.describe()}"
 
 
 @then("the system sent the extension no termination notice")
 def no_notice(world: World) -> None:
     """No notifyTermination/willTerminate at all so far."""
-    got = [e for e in _system_events(world) if e.call == "notifyTermination"]
+    got = observe.notices(world.trace)
     assert not got, f"the system sent {len(got)} termination notice(s)"
 
 
 @then(p("exactly {count:d} processing call(s) ended in a kill"))
 def killed_count(world: World, count: int) -> None:
-    """Counts the processing calls so far that ended in a kill."""
-    got = sum(1 for c in world.env.processing_calls() if c.killed)
+    """Counts the processing calls the harness saw die so far."""
+    got = sum(1 for c in observe.calls(world.trace) if c.killed)
     assert got == count, f"{got} processing call(s) were killed, expected {count}"
 
 
 @then(p("the system sent the extension {count:d} termination notice(s)"))
 def notice_count(world: World, count: int) -> None:
     """Counts notifyTermination/willTerminate deliveries so far."""
-    got = [e for e in _system_events(world) if e.call == "notifyTermination"]
+    got = observe.notices(world.trace)
     assert len(got) == count, f"the system sent {len(got)} termination notice(s), expected {count}"
 
 
-@then("the app committed no change block after the termination notice")
-def no_commit_after_notice(world: World) -> None:
-    """Between the latest notice and the end of that processing call, no change block of the app was committed."""
-    events = world.trace.events
-    at = max((i for i, e in enumerate(events) if e.call == "notifyTermination"), default=None)
-    assert at is not None, "the system sent the extension no termination notice"
-    for e in events[at + 1:]:
-        if e.direction == SYSTEM_TO_APP and e.call in ("process", "process:start"):
-            break
-        assert not (e.call == "commit_changes" and e.error is None), f"the app committed a change block after the notice (event {e.seq})"
+@then("the system used its profile's protocol for every processing call and notice")
+def used_profile_protocol(world: World) -> None:
+    """TER-01/TER-02, VER-01/VER-04: on 26.x process() and notifyTermination(); on 27 processJobs() and willTerminate()."""
+    process, notice = protocol_of(world)
+    calls = observe.calls(world.trace)
+    assert calls, "the system made no processing call"
+    wrong = [c.method for c in calls if c.method != process]
+    assert not wrong, f"the system called {wrong[0]}() on a {world.profile.name} extension; its protocol's method is {process}()"
+    bad = [n.method for c in calls for n in c.notices if n.method != notice]
+    assert not bad, f"the system sent {bad[0]}() on a {world.profile.name} extension; its protocol's method is {notice}()"
+
+
+@then("the extension took the termination notice")
+def notice_taken(world: World) -> None:
+    """ACT-07: the app's extension implements its protocol's termination method: the notice returned without error."""
+    notices = [e for e in observe.notices(world.trace)]
+    assert notices, "the system sent the extension no termination notice"
+    failed = [e for e in notices if e.error is not None]
+    assert not failed, f"the extension's {failed[0].call}() failed: {failed[0].error}"
+
+
+@then(p("the call in which the termination notice came was answered {result:Result}"))
+def notice_call_answer(world: World, result: ProcessingResult) -> None:
+    """TER-08: the processing call during which the (first) notice arrived ended with this answer."""
+    call = next((c for c in observe.calls(world.trace) if any(n.during_call for n in c.notices)), None)
+    assert call is not None, "no termination notice came while a processing call was running"
+    assert call.result is result, f"the call in which the notice came was answered {call.describe()}"

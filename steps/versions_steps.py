@@ -14,8 +14,8 @@ from typing import Any
 from parse import with_pattern
 from pytest_bdd import parsers, then, when
 
-from bru_conformance.contracts import BackupApp, UploadExtension, perform_changes
-from bru_conformance.protocol import Action, BruError, ProcessingResult, UploadJobOptions
+from bru_conformance.contracts import perform_changes
+from bru_conformance.protocol import Action, BruError, UploadJobOptions
 from bru_conformance.world import World
 from steps.job_steps import _find, _mutate, destination
 from steps.vocabulary import TYPES
@@ -63,23 +63,15 @@ API_CALLS: dict[str, Callable[[World], Any]] = {
     "assetResource(forUploadJob:)": lambda w: w.library.asset_resource_for_upload_job(w.job("done")),
 }
 
-ENTRY_POINTS = ("process()", "processJobs()")
-
-
 @with_pattern("|".join(sorted((n.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.") for n in API_CALLS),
                               key=len, reverse=True)))
 def _api(text: str) -> str:
     return text
 
 
-@with_pattern(r"process\(\)|processJobs\(\)")
-def _entry(text: str) -> str:
-    return text
-
-
 def _p(pattern: str) -> Any:
-    """The vocabulary's types plus this module's API names and extension entry points."""
-    return parsers.parse(pattern, extra_types={**TYPES, "Api": _api, "Entry": _entry})
+    """The vocabulary's types plus this module's API names."""
+    return parsers.parse(pattern, extra_types={**TYPES, "Api": _api})
 
 
 # ------------------------------------------------------------------------------------ acting (@system)
@@ -93,68 +85,11 @@ def app_calls(world: World, api: str) -> None:
 def switch_on_developer_mode(world: World) -> None:
     """Settings > Developer > Photos > Resource Upload Test Mode, which exists from 27.0."""
     world.attempt(lambda: world.env.set_developer_mode(True))
+    if world.error is None:
+        world.marks["developer mode"] = world.env.now()
 
 
 # ------------------------------------------------------------------------------------ checking (@system)
-class _ProbeExtension:
-    """Forwards the system's calls to the harness extension, noting which entry point was used."""
-
-    def __init__(self, inner: UploadExtension, seen: list[str]) -> None:
-        self._inner, self._seen = inner, seen
-
-    def process(self) -> ProcessingResult:
-        self._seen.append("process()")
-        return self._inner.process()
-
-    def notify_termination(self) -> None:
-        self._seen.append("notifyTermination()")
-        self._inner.notify_termination()
-
-    async def process_jobs(self) -> ProcessingResult:
-        self._seen.append("processJobs()")
-        return await self._inner.process_jobs()
-
-    async def will_terminate(self) -> None:
-        self._seen.append("willTerminate()")
-        await self._inner.will_terminate()
-
-
-class _ProbeApp:
-    """The scenario's app with its extension processes wrapped in `_ProbeExtension`."""
-
-    def __init__(self, inner: BackupApp, seen: list[str]) -> None:
-        self._inner, self._seen = inner, seen
-
-    def turn_on_backup(self) -> bool:
-        return self._inner.turn_on_backup()
-
-    def sign_out(self) -> None:
-        self._inner.sign_out()
-
-    def make_extension(self) -> _ProbeExtension:
-        return _ProbeExtension(self._inner.make_extension(), self._seen)
-
-    def uploaded_resources(self) -> dict[str, str]:
-        return self._inner.uploaded_resources()
-
-    def failed_resources(self) -> set[str]:
-        return self._inner.failed_resources()
-
-
-@then(_p("the system calls the extension's {entry:Entry} within {amount:d} {unit:Unit}"))
-def called_through(world: World, entry: str, amount: int, unit: int) -> None:
-    """Let time pass watching the extension: a call comes, and every call uses this protocol's entry point."""
-    seen: list[str] = []
-    world.env.attach_app(_ProbeApp(world.app, seen))
-    try:
-        world.env.advance(amount * unit)
-    finally:
-        world.env.attach_app(world.app)
-    calls = [s for s in seen if s in ENTRY_POINTS]
-    assert calls, f"no processing call within {amount * unit} s"
-    assert set(calls) == {entry}, f"the system called {sorted(set(calls))}, expected only {entry}"
-
-
 @then(_p('the resource of job "{alias}" matches its assetResource(forUploadJob:) lookup'))
 def resource_matches_lookup(world: World, alias: str) -> None:
     """The deprecated `resource` property and its 27 replacement name the same, non-nil resource."""

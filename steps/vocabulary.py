@@ -56,17 +56,21 @@ URL_ERRORS = {"timedOut": URLErrorCode.TIMED_OUT, "networkConnectionLost": URLEr
               "userAuthenticationRequired": URLErrorCode.USER_AUTHENTICATION_REQUIRED,
               "resourceUnavailable": URLErrorCode.RESOURCE_UNAVAILABLE, "badURL": URLErrorCode.BAD_URL}
 
+#: PhotoKit error codes by their Swift names
+ERROR_CODES: dict[str, PhotoKitErrorCode] = {
+    "limitExceeded": PhotoKitErrorCode.LIMIT_EXCEEDED,
+    "changeNotSupported": PhotoKitErrorCode.CHANGE_NOT_SUPPORTED,
+    "accessUserDenied": PhotoKitErrorCode.ACCESS_USER_DENIED,
+    "accessRestricted": PhotoKitErrorCode.ACCESS_RESTRICTED,
+    "internalError": PhotoKitErrorCode.INTERNAL_ERROR,
+    "identifierNotFound": PhotoKitErrorCode.IDENTIFIER_NOT_FOUND,
+    "persistentChangeTokenExpired": PhotoKitErrorCode.PERSISTENT_CHANGE_TOKEN_EXPIRED,
+}
+
 #: Error names a step can expect: PhotoKit codes by their Swift names, exceptions by kind.
 ERRORS: dict[str, Callable[[BaseException], bool]] = {
-    **{name: (lambda code: lambda e: isinstance(e, PhotoKitError) and e.code is code)(code) for name, code in {  # noqa: B023
-        "limitExceeded": PhotoKitErrorCode.LIMIT_EXCEEDED,
-        "changeNotSupported": PhotoKitErrorCode.CHANGE_NOT_SUPPORTED,
-        "accessUserDenied": PhotoKitErrorCode.ACCESS_USER_DENIED,
-        "accessRestricted": PhotoKitErrorCode.ACCESS_RESTRICTED,
-        "internalError": PhotoKitErrorCode.INTERNAL_ERROR,
-        "identifierNotFound": PhotoKitErrorCode.IDENTIFIER_NOT_FOUND,
-        "persistentChangeTokenExpired": PhotoKitErrorCode.PERSISTENT_CHANGE_TOKEN_EXPIRED,
-    }.items()},
+    **{name: (lambda code: lambda e: isinstance(e, PhotoKitError) and e.code is code)(code)  # noqa: B023
+       for name, code in ERROR_CODES.items()},
     "a PhotoKit error": lambda e: isinstance(e, PhotoKitError),
     "an exception for a change request outside a change block": lambda e: isinstance(e, ChangeRequestOutsideBlockError),
     "an exception for a nested change block": lambda e: isinstance(e, NestedChangeBlockError),

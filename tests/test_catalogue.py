@@ -36,8 +36,28 @@ def test_every_rule_of_the_digest_is_in_the_features(catalogue) -> None:  # type
 
 
 def test_no_rule_id_outside_the_digest(catalogue) -> None:  # type: ignore[no-untyped-def]
-    unknown = set(catalogue.by_id()) - digest_ids()
+    """Every conformance rule is the digest's; recommended practice (area PRC) is ours and kept apart."""
+    unknown = {r.id for r in catalogue.rules if r.rule_class == "conformance"} - digest_ids()
     assert not unknown, f"Rules whose ID is not in the digest: {sorted(unknown)}"
+    practice = [r for r in catalogue.rules if r.rule_class == "practice"]
+    assert practice and all(r.area == "PRC" and r.level == "practice" for r in practice)
+
+
+def test_every_rule_has_a_scenario_that_runs_by_default(catalogue) -> None:  # type: ignore[no-untyped-def]
+    """Issue 10: no rule is checked only under an opt-in reading or only as a field observation."""
+    lacking = [r.id for r in catalogue.rules if not r.tags.untestable and not r.runs_by_default()]
+    assert not lacking, f"rules whose every scenario needs a non-default reading or is @field: {lacking}"
+
+
+def test_field_and_reading_tags_mean_what_they_say(catalogue) -> None:  # type: ignore[no-untyped-def]
+    """A tag that selects on a reading names a switch with alternatives; no @assume names the permissive reading."""
+    from bru_conformance.assumptions import SWITCHES
+
+    for rule in catalogue.rules:
+        for sc in rule.scenarios:
+            for amb, reading in {**sc.tags.assumptions, **sc.tags.world}.items():
+                switch = SWITCHES[amb]
+                assert switch.selectable and reading != switch.permissive, (rule.id, sc.name, amb, reading)
 
 
 def test_the_catalogue_has_no_structural_problem(catalogue) -> None:  # type: ignore[no-untyped-def]

@@ -58,8 +58,10 @@ def test_a_must_failure_exits_1_and_every_output_says_so(failing) -> None:  # ty
     assert proc.returncode == 1, proc.stdout[-2000:]
     document = load(report)
     validate("results", document)
-    failed_rules = {r["id"] for r in document["rules"] if r["verdict"] == "failed"}
-    failed_runs = [(r["id"], s["name"], s["profile"]) for r in document["rules"] for s in r["scenarios"] if s["outcome"] == "failed"]
+    failed_rules = {r["id"] for r in document["rules"] if r["verdict"] == "failed" and r["class"] == "conformance"}
+    # conformance failures only: field and practice outcomes are reported, never JUnit failures
+    failed_runs = [(r["id"], s["name"], s["profile"]) for r in document["rules"] for s in r["scenarios"]
+                   if s["outcome"] == "failed" and s["kind"] == "conformance"]
     assert document["verdict"] == "non-conformant" and "ACK-02" in failed_rules
     # JUnit: the same failing runs, rule IDs and levels visible
     tree = ET.parse(report / "junit.xml").getroot()
@@ -76,7 +78,7 @@ def test_a_must_failure_exits_1_and_every_output_says_so(failing) -> None:  # ty
     assert json.loads((report / "badge.json").read_text()) == {"schemaVersion": 1, "label": "PhotoKit BRU conformance",
                                                                "message": "non-conformant", "color": "red"}
     # failing scenarios carry evidence: steps, the failing step and a trace excerpt
-    evidence = [s for r in document["rules"] for s in r["scenarios"] if s["outcome"] == "failed"]
+    evidence = [s for r in document["rules"] for s in r["scenarios"] if s["outcome"] == "failed" and s["kind"] == "conformance"]
     assert all(s["steps"] and s["failed_step"] in s["steps"] and s["trace"] for s in evidence)
 
 

@@ -376,11 +376,10 @@ class RetriesBeforeFreeing(ReferenceApp):
         return super()._acknowledge_finished()
 
 
-@register("app_acknowledges_before_retrying", A, ("PRO-09",), "each pass acknowledges finished jobs before it retries failed ones")
-class AcknowledgesBeforeRetrying(ReferenceApp):
+@register("app_never_retries", A, ("PRO-09",), "a call never retries a failed job: transient failures are acknowledged and the photo queued again")
+class NeverRetries(ReferenceApp):
     def _retry_failed(self) -> bool:
-        did = self._acknowledge_finished()
-        return super()._retry_failed() or did
+        return False  # the failed jobs are left to the acknowledge pass, which records an attempt and re-queues
 
 
 class _NilRequest:
@@ -411,12 +410,6 @@ class IgnoresNilChangeRequest(ReferenceApp):
             return super().run_pass(ext)
         finally:
             self.library = library
-
-
-@register("app_never_cancels", A, ("CAN-04",), "the app never looks at the process set for redundant jobs to cancel")
-class NeverCancels(ReferenceApp):
-    def _cancel_redundant(self) -> bool:
-        return False
 
 
 # ------------------------------------------------------------------------------------- results

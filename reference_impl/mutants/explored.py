@@ -55,8 +55,6 @@ LOOKUPS = "the resource lookup of a job whose photo was deleted: the SYSTEM mach
 DOWNLOADS = "download-only jobs and iCloud-only resources: neither machine makes them"
 PLACEHOLDER = ("a nil creation placeholder: the creation steps then find the new job by its photo, so the SYSTEM machine "
                "never sees it (the catalogue's CRE-06 scenario reads the placeholder itself)")
-FETCH_RESULT = ("the kind of collection a fetch returns: the machines iterate a fetch result once, which a one-shot "
-                "iterator also allows (the catalogue's PRO-18 scenario reads it by index)")
 TERMINATION = ("termination delivered to the extension: in the SYSTEM machine the harness's extension does no "
                "work, so notices, kills and their effect on uploads are not observed")
 ENVIRONMENTS = "the simulator, Developer Mode and the persistent change history: the SYSTEM machine changes none of them"
@@ -84,13 +82,13 @@ OUT_OF_REACH: dict[str, str] = {
     "set_options_creates_configuration": ACTIVATION, "set_options_merges": ACTIVATION,
     "enable_without_extension": ACTIVATION, "enable_without_url_base": ACTIVATION,
     "library_open_before_consent": CONSENT, "limited_sees_everything": CONSENT, "observer_without_full_access": CONSENT,
-    "resource_after_delete": LOOKUPS, "placeholder_nil": PLACEHOLDER, "fetch_returns_iterator": FETCH_RESULT,
+    "resource_after_delete": LOOKUPS, "placeholder_nil": PLACEHOLDER,
     "download_only_auto_acknowledged": DOWNLOADS, "download_only_uploads": DOWNLOADS, "no_icloud_fetch": DOWNLOADS,
     "job_type_always_upload": DOWNLOADS,
     "no_notify_termination": TERMINATION, "no_will_terminate": TERMINATION, "termination_kills_uploads": TERMINATION,
     # APP
-    "app_acknowledges_before_retrying": ORDER, "app_retries_before_freeing": ORDER, "app_one_job_per_call": ORDER,
-    "app_busy_waits_for_room": ORDER, "app_never_cancels": ORDER, "app_creates_jobs_before_enabling": ORDER,
+    "app_never_retries": ORDER, "app_retries_before_freeing": ORDER, "app_one_job_per_call": ORDER,
+    "app_busy_waits_for_room": ORDER, "app_creates_jobs_before_enabling": ORDER,
     "app_completed_on_limit": REFERENCE_WORLD,
     "app_processing_on_error": REFERENCE_WORLD, "app_ignores_nil_change_request": REFERENCE_WORLD,
     "app_assumes_job_limit": REFERENCE_WORLD,

@@ -340,12 +340,6 @@ class ProcessSetMissesPending(_QueueSystem):
     QUEUE = _ProcessSetQueue
 
 
-@register("fetch_returns_iterator", S, ("PRO-18",), "a fetch result is a one-shot iterator without count or index")
-class FetchReturnsIterator(ReferenceSystem):
-    def fetch_jobs(self, action: Action):  # type: ignore[no-untyped-def]
-        return iter(super().fetch_jobs(action))
-
-
 # ------------------------------------------------------------------------------------- job fields
 class _CaseServer(SimulatedServer):
     def attempt(self, destination, resource) -> AttemptResult:  # type: ignore[no-untyped-def]
@@ -721,6 +715,11 @@ class UploadsContinueAfterDisable(ReferenceSystem):
         super()._disable()
         self.queue.jobs.update(jobs)
         self._due[:] = due
+
+    def _next_event(self) -> tuple[float, str] | None:
+        if self.config is None and self._due and self._work_allowed():
+            return (self._due[0][0], "job")  # the queue goes on uploading without a configuration
+        return super()._next_event()
 
 
 @register("uploads_only_during_calls", S, ("PRO-01",), "uploads progress only while the extension is running")
