@@ -6,6 +6,12 @@ the file is stale) and of the method list in `docs/adapter-protocol.md`.
 
 A *session* is one scenario's instance of the implementation: the harness opens it with
 `session.create` (role, profile, assumptions, account) and closes it with `session.dispose`.
+
+Version 1.2 gives each extension entry point its own wire method, named after the method the SYSTEM
+called (`extension.process` / `extension.notifyTermination` of 26.x, `extension.processJobs` /
+`extension.willTerminate` of 27 and macOS): in 1.1 one method stood for both protocols and the serving
+side chose by profile, so a SYSTEM adapter calling the wrong protocol's method could not be seen. The
+adapter states the version it speaks in its `initialize` answer; the harness refuses any other.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-PROTOCOL_VERSION = "1.1"
+PROTOCOL_VERSION = "1.2"
 
 S = {"type": "string"}
 I = {"type": "integer"}  # noqa: E741
@@ -118,15 +124,21 @@ ENVIRONMENT: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
 
 SESSION_CREATE = _params(session=SESSION, role={"enum": ["app", "system"]}, profile=S,
                          assumptions={"type": "object", "additionalProperties": S},
-                         account=NULLABLE({"type": "object", "required": ["uploadUrl", "token", "serverIdHeader", "maxAttempts"],
-                                           "properties": {"uploadUrl": S, "token": S, "serverIdHeader": S, "maxAttempts": I}}))
+                         # filenameHeader: the header every destination carries the resource's file name in (CRE-05)
+                         account=NULLABLE({"type": "object",
+                                           "required": ["uploadUrl", "token", "serverIdHeader", "maxAttempts", "filenameHeader"],
+                                           "properties": {"uploadUrl": S, "token": S, "serverIdHeader": S, "maxAttempts": I,
+                                                          "filenameHeader": S}}))
 
 #: method -> (sender, params schema, result schema)
 METHODS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     "initialize": ("harness", _params(suiteVersion=S, protocolVersion=S),
                    {"type": "object", "required": ["name", "version", "roles", "profiles", "capabilities"],
                     "properties": {"name": S, "version": S, "roles": {"type": "array", "items": {"enum": ["app", "system"]}, "minItems": 1},
-                                   "profiles": {"type": "array", "items": S}, "capabilities": {"type": "array", "items": S}}}),
+                                   "profiles": {"type": "array", "items": S}, "capabilities": {"type": "array", "items": S},
+                                   # optional in the schema so that a 1.1 adapter, which lacks it, gets a plain
+                                   # "speaks 1.1, needs 1.2" from the harness rather than a schema error
+                                   "protocolVersion": S}}),
     "shutdown": ("harness", _params(), N),
     "echo": ("harness", _params(value=ANY), ANY),
     "session.create": ("harness", SESSION_CREATE, N),
@@ -137,8 +149,12 @@ METHODS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     "app.makeExtension": ("harness", _s(extension=S), N),
     "app.uploadedResources": ("harness", _s(), {"type": "object", "additionalProperties": S}),
     "app.failedResources": ("harness", _s(), {"type": "array", "items": S}),
+    # the extension's entry points, one wire method per Python method (the SYSTEM's choice must show):
+    # 26.x process() / notifyTermination(), 27 and macOS processJobs() / willTerminate()
     "extension.process": ("either", _s(extension=S), RESULT),
     "extension.notifyTermination": ("either", _s(extension=S), N),
+    "extension.processJobs": ("either", _s(extension=S), RESULT),
+    "extension.willTerminate": ("either", _s(extension=S), N),
     # the account's credential changed (sent before the next call that could use it, never during one)
     "account.setToken": ("harness", _s(token=S), N),
     # SYSTEM role, adapter -> harness: the SYSTEM under test starts an extension process of the harness's APP

@@ -7,6 +7,8 @@ attribute itself being one). Without an adapter the bundled reference plays ever
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 
 from bru_conformance.contracts import Implementation
 
@@ -23,6 +25,9 @@ def load_implementation(spec: str | None) -> Implementation:
     module_name, _, attr = spec.partition(":")
     if not module_name or not attr:
         raise AdapterError(f"--adapter takes package.module:factory, got {spec!r}")
+    cwd = os.getcwd()
+    if cwd not in sys.path and os.path.abspath("") not in map(os.path.abspath, sys.path):
+        sys.path.insert(0, cwd)  # as pytest finds a project's modules from its rootdir: an adapter beside the caller
     try:
         target = getattr(importlib.import_module(module_name), attr)
     except (ImportError, AttributeError) as exc:

@@ -28,7 +28,7 @@ def label_scenario(rule: Any, profile: str | None) -> None:
     import allure
 
     from bru_conformance.catalogue import AREAS
-    from bru_conformance.sources import SOURCES
+    from bru_conformance.sources import SOURCES, label
 
     allure.dynamic.epic(f"{rule.area} {AREAS[rule.area]}")
     allure.dynamic.story(f"{rule.id} {rule.title}")
@@ -36,8 +36,7 @@ def label_scenario(rule: Any, profile: str | None) -> None:
     allure.dynamic.label("rule", rule.id)
     allure.dynamic.label("level", rule.level)
     for key in rule.tags.sources:
-        if SOURCES[key].startswith("http"):
-            allure.dynamic.link(SOURCES[key], name=f"Apple source ({key})")
+        allure.dynamic.link(SOURCES[key], name=f"source {key}: {label(key)}")
     if profile:
         allure.dynamic.parameter("profile", profile)
         allure.dynamic.tag(profile)

@@ -21,6 +21,8 @@ from bru_conformance.sources import SOURCES
 from bru_conformance.tags import TagError, TagSet, parse_tags
 
 RULE_ID = re.compile(r"^([A-Z]{3})-(\d{2})\b\s*(.*)$")
+#: a Then that demands one particular error code or exception kind (not "a PhotoKit error", not "refuses")
+_SPECIFIC_REFUSAL = re.compile(r"\bit fails with (?!a PhotoKit error|an API-unavailable error)")
 AREAS = {
     "ACT": "activation", "CON": "consent", "CRE": "creation", "PRO": "processing", "STA": "states",
     "RET": "retry", "ACK": "acknowledge", "CAN": "cancel", "TER": "termination", "LIM": "limits",
@@ -36,6 +38,7 @@ class ScenarioEntry:
     line: int
     tags: TagSet
     examples: int  # rows of Examples (0 for a plain scenario)
+    steps: list[str] = field(default_factory=list)  # "Then ..." lines as written
 
     @property
     def kind(self) -> str:
@@ -107,8 +110,16 @@ def _tags(node: dict[str, Any]) -> list[str]:
     return [t["name"] for t in node.get("tags", [])]
 
 
+_PARSER_ERROR = re.compile(r"^\((\d+):(\d+)\): (.*)$")
+
+
 def parse_feature(path: Path, problems: list[str]) -> list[RuleEntry]:
-    doc = Parser().parse(TokenScanner(path.read_text(encoding="utf-8")))
+    try:
+        doc = Parser().parse(TokenScanner(path.read_text(encoding="utf-8")))
+    except Exception as exc:  # gherkin's CompositeParserException: one "(line:col): message" per error
+        lines = [m.groups() for m in map(_PARSER_ERROR.match, str(exc).splitlines()) if m]
+        problems.extend(f"{path}:{line}: {message}" for line, _col, message in lines or [("1", "0", str(exc))])
+        return []
     feature = doc.get("feature") or {}
     feature_tags = _tags(feature)
     rules: list[RuleEntry] = []
@@ -146,7 +157,8 @@ def parse_feature(path: Path, problems: list[str]) -> list[RuleEntry]:
             if len(stags.roles) != 1:
                 problems.append(f"{path.name}:{s['location']['line']}: scenario needs exactly one role, has {sorted(stags.roles)}")
             rows = sum(len(e.get("tableBody", [])) for e in s.get("examples", []))
-            entry.scenarios.append(ScenarioEntry(s["name"], s["location"]["line"], stags, rows))
+            steps = [f"{st['keyword'].strip()} {st['text']}" for st in s.get("steps", [])]
+            entry.scenarios.append(ScenarioEntry(s["name"], s["location"]["line"], stags, rows, steps))
         rules.append(entry)
     return rules
 
@@ -177,6 +189,9 @@ def load(directory: Path | None = None) -> Catalogue:
         if not rule.tags.untestable and rule.scenarios and not rule.runs_by_default():
             problems.append(f"{rule.id}: no scenario runs by default (every scenario is @field or needs a non-default reading)")
         for sc in rule.scenarios:
+            if sc.tags.implementation_defined and not sc.tags.assumptions and not sc.tags.field_note and any(_SPECIFIC_REFUSAL.search(st) for st in sc.steps):
+                problems.append(f"{rule.id}: scenario {sc.name!r} is @implementation-defined but demands one refusal "
+                                "without naming the reading (@assume:) it checks")
             if sc.tags.world and sc.tags.roles != {"app"}:
                 problems.append(f"{rule.id}: scenario {sc.name!r}: @world: readings set the SYSTEM of an @app scenario only")
         for sc in rule.scenarios:

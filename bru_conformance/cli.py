@@ -7,6 +7,7 @@ error, 3 harness or adapter error (including a run that executed no scenario).
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -46,13 +47,16 @@ def main() -> None:
 @click.option("--seed", default=0, show_default=True, help="seed recorded in the results")
 @click.option("--allure/--no-allure", default=True, show_default=True, help="also write reports/allure-results/")
 @click.option("--quiet", is_flag=True, help="less output, for logs")
+@click.option("--workers", default=None, metavar="N|auto",
+              help="spread the scenario runs over N processes (pytest-xdist; auto: one per CPU); same verdict and outputs")
+@click.option("--shard", default=None, metavar="K/N", help="run only the K-th of N deterministic slices (merge them with `merge`)")
 @click.option("--features", "features", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="run the feature files of this directory instead of the bundled catalogue (e.g. reports/counterexamples)")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def run(report_dir: Path, profiles: tuple[str, ...], role: str, assume: tuple[str, ...], adapter: str | None,
         adapter_cmd: str | None, adapter_timeout: float, adapter_cpu: str, include_field: bool, strict: bool,
         require_practice: bool, patience: str, waivers: Path | None, seed: int,
-        allure: bool, quiet: bool, features: Path | None, pytest_args: tuple[str, ...]) -> None:
+        allure: bool, quiet: bool, workers: str | None, shard: str | None, features: Path | None, pytest_args: tuple[str, ...]) -> None:
     """Run the conformance suite (default: against the bundled reference, every profile).
 
     Arguments after the options go to pytest, e.g. `-k retry` to select scenarios by name.
@@ -67,6 +71,16 @@ def run(report_dir: Path, profiles: tuple[str, ...], role: str, assume: tuple[st
             get_profile(name)
         Assumptions.parse(list(assume))
         patience_seconds = parse_duration(patience)
+        extra = list(pytest_args)
+        if workers is not None:
+            if workers != "auto" and not (workers.isdigit() and int(workers) >= 1):
+                raise ValueError(f"--workers takes a positive number or auto, not {workers!r}")
+            extra = ["-n", workers, *extra]
+        if shard is not None:
+            k, _, n = shard.partition("/")
+            if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
+                raise ValueError(f"--shard takes K/N with 1 <= K <= N, not {shard!r}")
+            extra = ["--bru-shard", shard, *extra]
         if waivers is not None:
             from bru_conformance import catalogue
             from bru_conformance import waivers as waiver_file
@@ -76,17 +90,59 @@ def run(report_dir: Path, profiles: tuple[str, ...], role: str, assume: tuple[st
         raise click.UsageError(str(exc)) from exc
     if adapter and adapter_cmd:
         raise click.UsageError("--adapter and --adapter-cmd exclude each other")
+    _check_before_run(report_dir, features)
     outcome = run_suite(RunOptions(report_dir=report_dir, profiles=list(profiles), role=role, assume=list(assume),
                                    adapter=adapter, adapter_cmd=adapter_cmd, adapter_timeout=adapter_timeout,
                                    adapter_cpu=adapter_cpu, include_field=include_field, strict=strict, waivers=waivers, seed=seed, allure=allure,
                                    require_practice=require_practice, patience=patience_seconds,
-                                   quiet=quiet, extra=list(pytest_args), features=features))
-    if outcome.exit_code in (2, 3, 4) or not outcome.results_path.exists():
-        click.echo(f"harness error: pytest exited {outcome.exit_code}; no valid results written", err=True)
-        sys.exit(EXIT_USAGE if outcome.exit_code == 4 else EXIT_HARNESS)
-    document = json.loads(outcome.results_path.read_text(encoding="utf-8"))
+                                   quiet=quiet, extra=extra, features=features))
+    document = _this_runs_results(outcome)
+    if document is None:
+        if outcome.exit_code == 4:  # pytest's usage error: the plugin's one-line message was printed
+            sys.exit(EXIT_HARNESS)  # (an adapter that could not start) or a bad pytest argument
+        if outcome.exit_code in (0, 1, 5):
+            click.echo(f"no scenario was executed (pytest exit {outcome.exit_code}); the previous reports in {report_dir} are "
+                       "left as they were", err=True)
+        else:
+            click.echo(f"harness error: pytest exited {outcome.exit_code}; no results written, previous reports left as they were",
+                       err=True)
+        sys.exit(EXIT_HARNESS)
     print_summary(document, outcome.results_path.parent, outcome.seconds)
     sys.exit(document["gate"]["exit_code"])
+
+
+def _this_runs_results(outcome) -> dict | None:  # type: ignore[no-untyped-def]
+    """The results document this run wrote (its run id matches), or None: a results.json left by an earlier run
+    is never taken for this one's."""
+    if not outcome.results_path.exists():
+        return None
+    try:
+        document = json.loads(outcome.results_path.read_text(encoding="utf-8"))
+    except ValueError:
+        return None
+    return document if document.get("run", {}).get("run_id") == outcome.run_id else None
+
+
+def _check_before_run(report_dir: Path, features: Path | None) -> None:
+    """What can be known before the run: broken feature files (file:line: message) and a report directory that
+    cannot be written are usage errors (exit 2), not findings after minutes of running."""
+    from bru_conformance.catalogue import load
+    from bru_conformance.resources import features_dir
+
+    problems = [p for p in load(features.resolve() if features else features_dir()).problems
+                if ".feature:" in p]  # parse errors name a file and line; other catalogue issues are the tests' business
+    if problems:
+        for problem in problems[:20]:
+            click.echo(problem, err=True)
+        sys.exit(EXIT_USAGE)
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+        probe = report_dir / f".bru-write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        click.echo(f"--report-dir {report_dir} cannot be written: {exc.strerror or exc}", err=True)
+        sys.exit(EXIT_USAGE)
 
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -125,9 +181,49 @@ def print_summary(document: dict, report_dir: Path, seconds: float | None = None
     totals, gate = document["totals"], document["gate"]
     click.echo(f"verdict: {document['verdict']}  rules: {totals['rules']}  scenarios: {totals['scenarios']}")
     click.echo(f"gate: {'passed' if gate['passed'] else 'FAILED'}" + (f" ({'; '.join(gate['reasons'])})" if gate["reasons"] else ""))
-    click.echo(f"reports: {report_dir} (results.json, junit.xml, report.html, summary.md, badge.json)")
+    failures = [(r["id"], r["level"], s["name"], s["profile"], s["outcome"], s.get("message") or "")
+                for r in document["rules"] if r.get("class", "conformance") == "conformance"
+                for s in r["scenarios"] if s["outcome"] in ("failed", "error", "adapter-error") and s.get("kind") != "field"]
+    for rule_id, level, name, profile, outcome, message in failures[:20]:  # a log names failures by rule
+        click.echo(f"{outcome.upper()} {rule_id} [{level.upper()}] {name} [{profile}]: {message.splitlines()[0][:160] if message else ''}")
+    if len(failures) > 20:
+        click.echo(f"… and {len(failures) - 20} more failed scenario runs (report.html lists them all)")
+    practice = document.get("practice")
+    if practice and practice.get("judged"):
+        click.echo(f"recommended practice: {practice['passed']}/{practice['judged']} passed"
+                   + (f" (failed: {', '.join(practice['failed'])})" if practice["failed"] else ""))
+    outputs = [name for name in ("results.json", "junit.xml", "report.html", "summary.md", "badge.json", "mutants.json")
+               if (report_dir / name).exists()]
+    if (report_dir / "allure-results").is_dir():
+        outputs.append("allure-results/")
+    click.echo(f"reports: {report_dir} ({', '.join(outputs)})")
     if seconds is not None:
         click.echo(f"wall {seconds:.2f} s for {totals['executed']} scenario runs")
+
+
+@main.command()
+@click.argument("parts", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"), show_default=True)
+def merge(parts: tuple[Path, ...], report_dir: Path) -> None:
+    """Fold the results.json of shards (`run --shard K/N`) into one document and render every report from it.
+
+    Refuses parts of different suites, implementations, profiles, readings or gate options (exit 2).
+    """
+    from bru_conformance.reports import write_reports
+    from bru_conformance.results import merge as merge_documents
+    from bru_conformance.schemas import SchemaError, validate
+
+    try:
+        documents = [json.loads(p.read_text(encoding="utf-8")) for p in parts]
+        for doc in documents:
+            validate("results", doc)
+        document = merge_documents(documents)
+        path = write_reports(document, report_dir)
+    except (ValueError, SchemaError) as exc:
+        click.echo(str(exc) if str(exc).startswith("cannot merge") else f"cannot merge: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    print_summary(document, path.parent)
+    sys.exit(document["gate"]["exit_code"])
 
 
 @main.command()
@@ -207,14 +303,18 @@ def serve_reference(role: str, mutant: str | None) -> None:
 
 
 @main.command("adapter-check")
-@click.option("--adapter-cmd", required=True, metavar="COMMAND")
+@click.option("--adapter", default=None, metavar="MODULE:FACTORY", help="an in-process implementation")
+@click.option("--adapter-cmd", default=None, metavar="COMMAND", help="an out-of-process implementation")
 @click.option("--adapter-timeout", default=10.0, show_default=True)
-def adapter_check(adapter_cmd: str, adapter_timeout: float) -> None:
-    """Smoke-test an adapter: handshake, a round trip of each message type, a clear verdict."""
-    from bru_conformance.adapter_check import check
+def adapter_check(adapter: str | None, adapter_cmd: str | None, adapter_timeout: float) -> None:
+    """Smoke-test an adapter before a full run: it loads (or starts and shakes hands), each role it provides
+    gets a short session in each extension protocol of its profiles; a clear verdict per check."""
+    from bru_conformance.adapter_check import check, check_in_process
 
+    if bool(adapter) == bool(adapter_cmd):
+        raise click.UsageError("give exactly one of --adapter and --adapter-cmd")
     ok = True
-    for passed, line in check(adapter_cmd, adapter_timeout):
+    for passed, line in (check_in_process(adapter) if adapter else check(adapter_cmd, adapter_timeout)):
         ok &= passed
         click.echo(f"{'ok  ' if passed else 'FAIL'} {line}")
     click.echo("adapter-check: " + ("the adapter speaks the protocol" if ok else "the adapter is broken; fix it before a full run"))

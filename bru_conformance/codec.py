@@ -5,6 +5,7 @@
 APP's callbacks, or `serve-reference` serving a SYSTEM); `WireLibrary` / `WireEnvironment` are the
 proxies that encode contract calls into requests (an APP adapter calling back, or the harness driving
 a SYSTEM adapter). Change-request handles travel as ids, kept in a per-session table.
+`EXTENSION_BY_WIRE` does the same for the extension's entry points (`serve_extension`, `WireExtension`).
 """
 
 from __future__ import annotations
@@ -312,6 +313,45 @@ class WireEnvironment(_WireProxy):
 
     def add_assets(self, assets: Iterable[Any]) -> None:
         self._rpc("env.addAssets", {"assets": [wire.asset(a) for a in assets]})
+
+
+#: The extension's entry points, wire method -> contract method. Each has its own wire method (protocol
+#: 1.2), so what crosses the wire is the method the SYSTEM called, never a choice made by profile on the
+#: other side: a SYSTEM that calls the other protocol's method is traced doing so (TER-01/02, VER-04).
+EXTENSION_BY_WIRE: dict[str, str] = {"extension.process": "process", "extension.notifyTermination": "notify_termination",
+                                     "extension.processJobs": "process_jobs", "extension.willTerminate": "will_terminate"}
+
+
+def serve_extension(extension: Any, method: str) -> str | None:
+    """Call the extension method that the wire method names (driving the 27 coroutines); encode its answer."""
+    from reference_impl.system import drive
+
+    value = getattr(extension, EXTENSION_BY_WIRE[method])()
+    if inspect.iscoroutine(value):
+        value = drive(value)
+    return None if value is None else wire.result(ProcessingResult(value))
+
+
+class WireExtension:
+    """An `UploadExtension` process on the other side of the wire; each method sends its own wire method.
+
+    `rpc(method, params)` sends one request; a KILLED answer should come back as `ExtensionKilled`
+    (see `killable`)."""
+
+    def __init__(self, rpc: Callable[[str, dict[str, Any]], Any], session: str, key: str) -> None:
+        self._rpc, self._params = rpc, {"session": session, "extension": key}
+
+    def process(self) -> ProcessingResult:
+        return wire.to_result(self._rpc("extension.process", self._params))
+
+    def notify_termination(self) -> None:
+        self._rpc("extension.notifyTermination", self._params)
+
+    async def process_jobs(self) -> ProcessingResult:
+        return wire.to_result(self._rpc("extension.processJobs", self._params))
+
+    async def will_terminate(self) -> None:
+        self._rpc("extension.willTerminate", self._params)
 
 
 def result_to_wire(result: ProcessingResult) -> str:

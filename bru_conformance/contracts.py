@@ -155,16 +155,20 @@ class UploadExtension(Protocol):
 
 @dataclass
 class AppAccount:
-    """What the app knows about its user's server account: where to upload and with which credential.
+    """What the app knows about its user's server account: where to upload and what the server needs.
 
-    `token` is a callable so that a scenario can rotate credentials (field scenario 4) and a conformant
-    app that rebuilds its destination picks the fresh value up.
+    The server (CRE-05: "the server endpoint plus any authentication headers and metadata the server
+    needs") wants every upload of a resource at `upload_url` (or a path under it) with the credential as
+    `Authorization: Bearer <token>` and the resource's file name in `filename_header`; retries included.
+    `token` is a callable so that a scenario can rotate credentials (field scenario 4) and an app that
+    rebuilds its destination picks the fresh value up.
     """
 
     upload_url: str = "https://backup.example.com/upload"
     token: Callable[[], str] = field(default=lambda: "token-1")
     server_id_header: str = "x-server-id"
     max_attempts: int = 3
+    filename_header: str = "X-Original-Filename"
 
 
 @runtime_checkable

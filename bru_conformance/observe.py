@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bru_conformance.protocol import ProcessingResult, TraceEvent
-from bru_conformance.trace import APP_TO_SYSTEM, CALL_STARTS, NOTICE_METHODS, PROCESS_METHODS, SYSTEM_TO_APP, Trace
+from bru_conformance.trace import APP_TO_SYSTEM, CALL_STARTS, LAUNCH, NOTICE_METHODS, PROCESS_METHODS, SYSTEM_TO_APP, Trace
 
 RESULTS = {r.name.lower(): r for r in ProcessingResult}
 STARTS, PROCESS, NOTICES = CALL_STARTS, PROCESS_METHODS, NOTICE_METHODS
@@ -42,6 +42,7 @@ class ObservedCall:
     answer: Any = None  # "completed" / "processing" / "failure", {"invalid": ...}, or None
     error: dict[str, Any] | None = None  # what ended it instead of an answer
     notices: list[Notice] = field(default_factory=list)
+    process: int = 0  # which extension process served it (1 = the first the SYSTEM launched)
 
     @property
     def killed(self) -> bool:
@@ -70,11 +71,14 @@ def calls(trace: Trace) -> list[ObservedCall]:
     """Every processing call so far, oldest first, with the notices delivered during or after it."""
     out: list[ObservedCall] = []
     open_call: ObservedCall | None = None
+    process = 0
     for e in trace.events:
         if e.direction != SYSTEM_TO_APP:
             continue
-        if e.call in CALL_STARTS:
-            open_call = ObservedCall(e.call.split(":")[0], e.time, e.seq, "system")
+        if e.call == LAUNCH:
+            process += 1
+        elif e.call in CALL_STARTS:
+            open_call = ObservedCall(e.call.split(":")[0], e.time, e.seq, "system", process=process)
             out.append(open_call)
         elif e.call in PROCESS_METHODS and open_call is not None and e.call == open_call.method:
             open_call.ended, open_call.end_seq, open_call.answer, open_call.error = e.time, e.seq, e.result, e.error

@@ -1,5 +1,9 @@
 """The pytest plugin that turns the feature files into a conformance run.
 
+It is registered by `bru_conformance.pytest_entry` (which owns the command-line options) when a session
+asks for the suite (`--bru`, as `bru-conformance run` does), so installing the package changes nothing in
+a project's other pytest sessions.
+
 * Tags become `bru` markers through pytest-bdd's `pytest_bdd_apply_tag`; an unknown tag is a collection
   error (the strict-markers idea applied to Gherkin).
 * Each scenario is parametrized over the API profiles it applies to (its `@since`/`@until`/`@platform`
@@ -44,7 +48,7 @@ class ScenarioOutcome:
     rule: str
     scenario: str
     profile: str | None
-    outcome: str = "passed"
+    outcome: str = "incomplete"  # until its call phase reports: an interrupted run never shows it as passed
     duration: float = 0.0
     failed_step: str | None = None
     message: str | None = None
@@ -52,6 +56,7 @@ class ScenarioOutcome:
     steps: list[str] = field(default_factory=list)
     readings: dict[str, str] = field(default_factory=dict)  # the @assume/@world readings it ran under
     kind: str = "conformance"  # "conformance", "field" (an observation) or "practice" (recommended practice)
+    outline: str | None = None  # the name as written (an Outline's, with its <placeholders>), for waivers
     notes: list[str] = field(default_factory=list)  # how evidence was obtained, where it matters
 
 
@@ -70,27 +75,9 @@ class RunState:
     started: float = field(default_factory=time.time)
     patience: float = 24 * 3600.0
     require_practice: bool = False
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("bru-conformance")
-    group.addoption("--bru-profile", action="append", default=[], help="API profile(s) to run (default: all)")
-    group.addoption("--bru-role", choices=("system", "app", "all"), default="all")
-    group.addoption("--bru-assume", action="append", default=[], help="AMB-nn=reading")
-    group.addoption("--bru-adapter", default=None, help="package.module:factory of an in-process implementation")
-    group.addoption("--bru-adapter-cmd", default=None, help="command of an out-of-process implementation (JSON-RPC on stdio)")
-    group.addoption("--bru-adapter-timeout", type=float, default=10.0, help="seconds an adapter may take per call")
-    group.addoption("--bru-adapter-cpu", choices=("shared", "any"), default="shared",
-                    help="shared: harness and adapter run on one CPU (fast for the alternating protocol); any: no pinning")
-    group.addoption("--bru-field", action="store_true", help="also run @field observations")
-    group.addoption("--bru-report-dir", default=None, help="write results.json here")
-    group.addoption("--bru-strict", action="store_true", help="SHOULD failures fail the gate")
-    group.addoption("--bru-progress", choices=("live", "off"), default="off", help="progress display")
-    group.addoption("--bru-waivers", default=None, help="waivers file (YAML or JSON)")
-    group.addoption("--bru-seed", type=int, default=0, help="seed recorded in the results (and used by exploration)")
-    group.addoption("--bru-patience", type=float, default=24 * 3600.0,
-                    help="virtual seconds a check waits for what the digest only says happens eventually (AMB-17 documented)")
-    group.addoption("--bru-require-practice", action="store_true", help="recommended-practice failures fail the gate too")
+    shard: str | None = None  # "K/N" when this run is one deterministic slice of a sharded run
+    run_id: str = ""  # the CLI's token: results.json carries it, so a report left by an earlier run is never taken for this one's
+    interrupted: bool = False
 
 
 def _memoize_step_lookup() -> None:
@@ -119,13 +106,19 @@ def pytest_configure(config: pytest.Config) -> None:
     _memoize_step_lookup()
     config.addinivalue_line("markers", "bru(tag): a Gherkin tag of the conformance catalogue")
     command = config.getoption("--bru-adapter-cmd")
-    if command:
-        from bru_conformance.remote import remote_implementation
+    try:
+        if command and _is_xdist_controller(config):  # the workers start their own adapters and report its identity
+            impl = Implementation(name="(out-of-process adapter)", version="", profiles=())
+        elif command:
+            from bru_conformance.remote import remote_implementation
 
-        impl, process = remote_implementation(command, config.getoption("--bru-adapter-timeout"), config.getoption("--bru-adapter-cpu"))
-        config.stash[_PROCESS] = process
-    else:
-        impl = load_implementation(config.getoption("--bru-adapter"))
+            impl, process = remote_implementation(command, config.getoption("--bru-adapter-timeout"), config.getoption("--bru-adapter-cpu"))
+            config.stash[_PROCESS] = process
+        else:
+            impl = load_implementation(config.getoption("--bru-adapter"))
+    except Exception as exc:  # one clear line instead of an INTERNALERROR traceback
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise pytest.UsageError(f"ADAPTER: the implementation under test could not start: {type(exc).__name__}: {first}") from exc
     plugged = bool(command or config.getoption("--bru-adapter"))
     roles = impl.roles if plugged else ("system", "app")
     wanted = config.getoption("--bru-role")
@@ -157,7 +150,8 @@ def pytest_configure(config: pytest.Config) -> None:
                                          impl, config.getoption("--bru-field"), config.getoption("--bru-strict"),
                                          config.getoption("--bru-seed"), waivers, options,
                                          patience=config.getoption("--bru-patience"),
-                                         require_practice=config.getoption("--bru-require-practice"))
+                                         require_practice=config.getoption("--bru-require-practice"),
+                                         run_id=config.getoption("--bru-run-id"), shard=config.getoption("--bru-shard"))
     import steps
 
     for module in steps.MODULES:
@@ -189,8 +183,8 @@ def rule_of(function: Any) -> tuple[str, str]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "bru_profile" not in metafunc.fixturenames:
-        return
+    if "bru_profile" not in metafunc.fixturenames or _template(metafunc.function) is None:
+        return  # not a scenario of the catalogue (a team's own tests in the same session are left alone)
     state: RunState = metafunc.config.stash[RESULTS_KEY]
     applicable = {p.name for p in _tags_of(metafunc.definition).profiles()}
     declared = state.implementation.profiles
@@ -206,6 +200,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     state: RunState = config.stash[RESULTS_KEY]
     keep, drop = [], []
     for item in items:
+        if _template(getattr(item, "obj", None)) is None:
+            keep.append(item)  # a team's own test beside the suite: not ours to select
+            continue
         rule, _ = rule_of(getattr(item, "obj", None))
         if rule != "?":  # `-k RET-01` or `-k retry` selects by rule ID or area name
             item.extra_keyword_matches.update({rule, rule[:3], AREAS.get(rule[:3], "")})
@@ -219,6 +216,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             drop.append(item)
         else:
             keep.append(item)
+    shard = config.getoption("--bru-shard")
+    if shard:
+        import zlib
+
+        k, n = (int(x) for x in shard.split("/"))
+        keep, out = [i for i in keep if zlib.crc32(i.nodeid.encode()) % n == k - 1], [i for i in keep if zlib.crc32(i.nodeid.encode()) % n != k - 1]
+        drop += out
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
@@ -279,6 +283,16 @@ def pytest_bdd_before_step(request: pytest.FixtureRequest, feature: Any, scenari
     request.node.stash[_STEP] = f"{step.keyword} {step.name}"
 
 
+def pytest_bdd_after_step(request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any, step_func: Any,
+                          step_func_args: Any) -> None:
+    """Work the harness scripted inside a processing call ran inside the SYSTEM, which may take its failure for
+    an extension crash: surface it here, as the harness error it is."""
+    world = request.node.stash.get(_WORLD, None)
+    if world is not None and world.harness_failure is not None:
+        failure, world.harness_failure = world.harness_failure, None
+        raise RuntimeError(f"the harness's scripted work inside a processing call failed: {failure!r}") from failure
+
+
 def pytest_bdd_step_error(request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any,
                           step_func: Any, step_func_args: Any, exception: Exception) -> None:
     request.node.stash[_STEP] = f"{step.keyword} {step.name}"
@@ -298,10 +312,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     profile = item.callspec.params.get("bru_profile") if hasattr(item, "callspec") else None
     if item.nodeid not in state.outcomes:
         tags = _tags_of(item)
-        state.outcomes[item.nodeid] = ScenarioOutcome(item.nodeid, rule, name, profile, readings=tags.readings,
-                                                      kind="field" if tags.field_note else "practice" if tags.practice else "conformance")
+        rendered, _ = _rendered(item)
+        state.outcomes[item.nodeid] = ScenarioOutcome(item.nodeid, rule, rendered or name, profile, readings=tags.readings,
+                                                      kind="field" if tags.field_note else "practice" if tags.practice else "conformance",
+                                                      outline=name)
     outcome = state.outcomes[item.nodeid]
     outcome.duration += report.duration
+    if report.when == "call" and report.passed and outcome.outcome == "incomplete":
+        outcome.outcome = "passed"
     if report.failed and outcome.outcome != "adapter-error":
         from bru_conformance.adapters import AdapterError
 
@@ -322,12 +340,38 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         world = item.stash.get(_WORLD, None)
         if world is not None:
             outcome.notes = list(world.notes)
-        if world is not None and outcome.outcome != "passed":  # evidence where a verdict needs explaining
+        if world is not None and outcome.outcome not in ("passed", "incomplete"):  # evidence where a verdict needs explaining
             outcome.trace = world.trace.as_json(last=40)
-        template = _template(getattr(item, "obj", None))
-        if template is not None:
-            outcome.steps = [f"{s.keyword} {s.name}" for s in template.steps]
+        _, steps = _rendered(item)
+        if steps is not None:
+            outcome.steps = steps
     return report
+
+
+def _rendered(item: pytest.Item) -> tuple[str | None, list[str] | None]:
+    """The scenario's name and steps with an Outline's example row filled in (`<state>` -> `registered`); a row
+    whose values the name does not show gets them appended, so every scenario run has a name of its own."""
+    template = _template(getattr(item, "obj", None))
+    if template is None:
+        return None, None
+    example = item.callspec.params.get("_pytest_bdd_example") if hasattr(item, "callspec") else None
+    if not example:
+        return template.name, [f"{s.keyword} {s.name}" for s in template.steps]
+    scenario = template.render(example)
+    name = scenario.name
+    hidden = {k: v for k, v in example.items() if f"<{k}>" not in template.name}
+    if hidden:
+        name += " (" + ", ".join(f"{k}: {v}" for k, v in hidden.items()) + ")"
+    return name, [f"{s.keyword} {s.name}" for s in scenario.steps]
+
+
+def _is_xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def _is_xdist_controller(config: pytest.Config) -> bool:
+    return not _is_xdist_worker(config) and bool(getattr(config.option, "numprocesses", None)) \
+        and getattr(config.option, "dist", "no") != "no"
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -338,9 +382,53 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     report_dir = session.config.getoption("--bru-report-dir")
     if state is None or report_dir is None:
         return
+    if _is_xdist_worker(session.config):  # the controller merges every worker's outcomes and writes the one document
+        session.config.workeroutput["bru"] = _worker_output(state)  # type: ignore[attr-defined]
+        return
     from bru_conformance.results import write_results
 
     write_results(state, report_dir)
+
+
+def _worker_output(state: RunState) -> str:
+    import json
+    from dataclasses import asdict
+
+    impl = state.implementation
+    return json.dumps({"outcomes": [asdict(o) for o in state.outcomes.values()], "interrupted": state.interrupted,
+                       "implementation": {"name": impl.name, "version": impl.version, "roles": list(state.roles),
+                                          "profiles": list(impl.profiles)}})
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist: a worker finished; fold its scenario outcomes into the controller's run."""
+    config = node.config
+    state: RunState | None = config.stash.get(RESULTS_KEY, None)
+    data = getattr(node, "workeroutput", {}).get("bru")
+    if state is None:
+        return
+    if data is None:  # a worker that died reports nothing: its scenario runs are missing, the run is incomplete
+        state.interrupted = True
+        return
+    import json
+
+    payload = json.loads(data)
+    for item in payload["outcomes"]:
+        state.outcomes[item["nodeid"]] = ScenarioOutcome(**item)
+    state.interrupted |= payload["interrupted"]
+    worker = payload["implementation"]
+    if state.implementation.version == "" and worker["name"]:
+        state.implementation = Implementation(name=worker["name"], version=worker["version"], profiles=tuple(worker["profiles"]))
+        state.roles = tuple(worker["roles"])
+
+
+def pytest_keyboard_interrupt(excinfo: Any) -> None:
+    """Ctrl-C, or SIGTERM (the runner turns it into the same): the run has no verdict (`incomplete`, exit 130)."""
+    config = _CONFIG.get("config")
+    state = config.stash.get(RESULTS_KEY, None) if config else None
+    if state is not None:
+        state.interrupted = True
 
 
 class Progress:

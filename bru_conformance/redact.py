@@ -18,7 +18,11 @@ _SECRET_PARAM = re.compile(r"^(.*token.*|.*signature.*|sig|key|api[-_]?key|secre
                            r"|x-amz-credential|x-amz-security-token|x-goog-credential|code)$", re.I)
 # Secrets inside free text (failure messages, reprs): schemes with credentials, bearer values, key=value.
 _TEXT_PATTERNS = [
-    (re.compile(r"(?i)\b(bearer|basic|token|digest)\s+[A-Za-z0-9._~+/=-]{3,}"), lambda m: f"{m.group(1)} {MASK}"),
+    # a scheme word followed by something that looks like a credential (a digit or one of ._~+/=, or 20+
+    # characters), never an ordinary word: "Bearer token-1" is masked, "a token saved before" is not
+    (re.compile(r"(?i)\b(bearer|basic|token|digest)\s+((?=[A-Za-z0-9_~+/=-]*[0-9._~+/=])[A-Za-z0-9._~+/=-]*[A-Za-z0-9_~+/=]"
+                r"|[A-Za-z0-9_~+/=-]{20,})"), lambda m: f"{m.group(1)} {MASK}"),
+    (re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}"), lambda m: f"{m.group(1)} {MASK}"),  # schemes: any long value
     (re.compile(r"(?i)(['\"]?(?:authorization|cookie|set-cookie|[\w-]*api[-_]?key|[\w-]*token[\w-]*|[\w-]*secret[\w-]*)['\"]?\s*[:=]\s*)"
                 r"(['\"]?)([^'\",}\s&]+)"), lambda m: f"{m.group(1)}{m.group(2)}{MASK}"),
     (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)([^/\s:@]+):([^/\s@]+)@"), lambda m: f"{m.group(1)}{MASK}@"),

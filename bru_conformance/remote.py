@@ -19,14 +19,22 @@ import time
 from collections import deque
 from typing import Any
 
-from bru_conformance import __version__, wire
+from bru_conformance import __version__
 from bru_conformance.adapter_protocol import PROTOCOL_VERSION
 from bru_conformance.adapters import AdapterError
 from bru_conformance.assumptions import Assumptions
-from bru_conformance.codec import HandleTable, WireEnvironment, WireLibrary, serve_call
+from bru_conformance.codec import (
+    EXTENSION_BY_WIRE,
+    HandleTable,
+    WireEnvironment,
+    WireExtension,
+    WireLibrary,
+    serve_call,
+    serve_extension,
+)
 from bru_conformance.contracts import AppAccount, BackupApp, Implementation, PhotoLibrary
 from bru_conformance.profiles import Profile
-from bru_conformance.protocol import BruError, ExtensionKilled, ProcessingResult
+from bru_conformance.protocol import BruError, ExtensionKilled
 from bru_conformance.rpc import Endpoint, Killed, LineSource, ProtocolError
 
 _sessions = itertools.count(1)
@@ -90,6 +98,15 @@ class AdapterProcess:
         self.endpoint = Endpoint(LineSource(self.proc.stdout), self.proc.stdin, self._handle, "harness", self.timeout)
         self.broken = False
         self.identity = self.call("initialize", {"suiteVersion": __version__, "protocolVersion": PROTOCOL_VERSION})
+        spoken = self.identity.get("protocolVersion")
+        if spoken != PROTOCOL_VERSION:
+            self.stop()
+            raise AdapterError(
+                f"the adapter speaks adapter protocol {spoken or '1.1 or older (no protocolVersion in its initialize answer)'}; "
+                f"this harness speaks {PROTOCOL_VERSION} only. Since 1.2 the extension's entry points have a wire method "
+                "each (extension.process / extension.notifyTermination on 26.x, extension.processJobs / "
+                "extension.willTerminate on 27 and macOS) and the adapter answers initialize with "
+                f'"protocolVersion": "{PROTOCOL_VERSION}" (docs/adapter-protocol.md, "Versions")')
 
     def _drain_stderr(self, stream: Any) -> None:
         for raw in iter(stream.readline, b""):
@@ -176,7 +193,6 @@ class SessionHost:
         self.handles = HandleTable()
         self.app: BackupApp | None = None
         self.extensions: dict[str, Any] = {}
-        self.profile: Profile | None = None
         self.killed = False
 
     def handle(self, method: str, params: dict[str, Any]) -> Any:
@@ -195,19 +211,8 @@ class SessionHost:
             assert self.app is not None, "no app attached"
             self.extensions[params["extension"]] = self.app.make_extension()
             return None
-        if method == "extension.process":
-            from reference_impl.system import drive
-
-            ext = self.extensions[params["extension"]]
-            assert self.profile is not None
-            value = drive(ext.process_jobs()) if self.profile.async_extension else ext.process()
-            return wire.result(ProcessingResult(value))
-        if method == "extension.notifyTermination":
-            ext = self.extensions[params["extension"]]
-            from reference_impl.system import drive
-
-            drive(ext.will_terminate()) if self.profile and self.profile.async_extension else ext.notify_termination()
-            return None
+        if method in EXTENSION_BY_WIRE:  # the method the SYSTEM adapter called, traced as such (never by profile)
+            return serve_extension(self.extensions[params["extension"]], method)
         raise BruError(f"unexpected method {method} from the adapter")
 
 
@@ -229,25 +234,25 @@ class _SystemHost(SessionHost):
             self.clock = None
 
 
-class RemoteExtension:
-    def __init__(self, app: RemoteApp, key: str) -> None:
-        self.app, self.key = app, key
+class RemoteExtension(WireExtension):
+    """An extension process of the APP adapter: each Python method sends its own wire method, so the APP
+    is called through the protocol the harness's SYSTEM used."""
 
-    def process(self) -> ProcessingResult:
+    def __init__(self, app: RemoteApp, key: str) -> None:
+        super().__init__(self._send, app.sid, key)
+        self.app = app
+
+    def _send(self, method: str, params: dict[str, Any]) -> Any:
+        """A processing call starts a fresh life (and may use the credential); a notice may come in the
+        middle of one, so it pushes no token. KILLED ends the call as a dead process."""
+        if method not in ("extension.process", "extension.processJobs"):
+            return self.app.proc.call(method, params)
         self.app.host.killed = False
+        self.app.send_token()
         try:
-            return wire.to_result(self.app._call("extension.process", extension=self.key))
+            return self.app.proc.call(method, params)
         except Killed as exc:
             raise ExtensionKilled(str(exc)) from None
-
-    def notify_termination(self) -> None:
-        self.app.proc.call("extension.notifyTermination", {"session": self.app.sid, "extension": self.key})
-
-    async def process_jobs(self) -> ProcessingResult:
-        return self.process()
-
-    async def will_terminate(self) -> None:
-        self.notify_termination()
 
 
 class RemoteApp:
@@ -256,12 +261,11 @@ class RemoteApp:
     def __init__(self, proc: AdapterProcess, library: PhotoLibrary, profile: Profile, account: AppAccount) -> None:
         self.proc = proc
         self.host = SessionHost(library)
-        self.host.profile = profile
         self.account = account
         self.token = account.token()
         self.sid = proc.open_session("app", profile, Assumptions(), {
             "uploadUrl": account.upload_url, "token": self.token, "serverIdHeader": account.server_id_header,
-            "maxAttempts": account.max_attempts}, self.host)
+            "maxAttempts": account.max_attempts, "filenameHeader": account.filename_header}, self.host)
         self._extensions = itertools.count(1)
 
     def send_token(self) -> None:
@@ -331,7 +335,6 @@ class RemoteSystem:
     def __init__(self, proc: AdapterProcess, profile: Profile, assumptions: Assumptions) -> None:
         self.proc = proc
         self.host = _SystemHost()
-        self.host.profile = profile
         self.sid = proc.open_session("system", profile, assumptions, None, self.host)
         self.library = WireLibrary(self._rpc, profile)
         self.environment = _RemoteEnvironment(self._rpc, profile, self.host)

@@ -22,7 +22,7 @@ from bru_conformance.schemas import validate
 
 OUTPUTS = ("results.json", "junit.xml", "summary.md", "badge.json", "report.html")
 LEVEL_WORD = {"must": "MUST", "should": "SHOULD", "may": "MAY", "info": "INFO", "practice": "PRACTICE"}
-VERDICT_COLOR = {"conformant": "brightgreen", "conformant-with-warnings": "yellow", "partial": "orange",
+VERDICT_COLOR = {"conformant": "brightgreen", "conformant-with-warnings": "yellow", "partial": "orange", "incomplete": "lightgrey",
                  "non-conformant": "red", "error": "lightgrey"}
 
 
@@ -97,13 +97,23 @@ def junit(document: dict[str, Any]) -> bytes:
 
 
 def badge(document: dict[str, Any]) -> dict[str, Any]:
-    """shields.io endpoint format."""
-    return {"schemaVersion": 1, "label": "PhotoKit BRU conformance", "message": document["verdict"],
-            "color": VERDICT_COLOR.get(document["verdict"], "lightgrey")}
+    """shields.io endpoint format. A clean pass is told apart from one that rests on waived MUST failures and
+    from a gate that failed on a stale waiver (or on practice): the message says so, the colour is not green."""
+    verdict = document["verdict"]
+    message, color = verdict, VERDICT_COLOR.get(verdict, "lightgrey")
+    waived_must = [r["id"] for r in document["rules"] if r["verdict"] == "waived" and r["level"] == "must"]
+    if verdict in ("conformant", "conformant-with-warnings") and waived_must:
+        message, color = f"{verdict}, {len(waived_must)} MUST waived", "yellow"
+    if not document["gate"]["passed"] and verdict in ("conformant", "conformant-with-warnings"):
+        stale = any("stale waiver" in r for r in document["gate"]["reasons"])
+        message, color = f"{message}; gate failed ({'stale waiver' if stale else 'see reasons'})", "orange"
+    return {"schemaVersion": 1, "label": "PhotoKit BRU conformance", "message": message, "color": color}
 
 
 def _env() -> Environment:
-    env = Environment(loader=PackageLoader("bru_conformance", "templates"), autoescape=select_autoescape(["html", "j2"]),
+    # HTML is escaped; Markdown is not (an entity inside a code span would show literally)
+    env = Environment(loader=PackageLoader("bru_conformance", "templates"),
+                      autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False, default=False),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["level"] = lambda level: LEVEL_WORD.get(level, level)
     env.filters["tojson_pretty"] = lambda value: json.dumps(value, indent=1)

@@ -50,6 +50,8 @@ def rule_verdict(outcomes: list[str], untestable: bool) -> str:
         return "untested"
     if any(o in ("failed", "error") for o in outcomes):
         return "failed"
+    if "incomplete" in outcomes:  # an interrupted run: what did not finish is no verdict
+        return "incomplete"
     if "adapter-error" in outcomes:
         return "error"
     if "waived" in outcomes:  # its failures are waived, not fixed
@@ -92,13 +94,17 @@ def _not_applicable_reason(rule: RuleEntry, state: RunState, scenarios: list[dic
 
 
 def gate(rules: list[dict[str, Any]], executed: int, adapter_errors: int, strict: bool,
-         require_practice: bool = False) -> tuple[str, list[str]]:
+         require_practice: bool = False, incomplete: int = 0, interrupted: bool = False) -> tuple[str, list[str]]:
     """The overall verdict and the reasons the gate fails (empty: it passes). Only conformance rules make
-    the verdict; practice rules add a gate reason under `require_practice`."""
+    the verdict; practice rules add a gate reason under `require_practice`. An interrupted run has no
+    verdict but `incomplete`, whatever its finished scenarios say."""
     practice_failed = [r["id"] for r in rules if r.get("class") == "practice" and r["verdict"] in ("failed", "waived")]
     rules = [r for r in rules if r.get("class", "conformance") == "conformance"]
     failed = {r["level"] for r in rules if r["verdict"] == "failed"}
     reasons: list[str] = []
+    if interrupted or incomplete:
+        return "incomplete", [f"the run was interrupted: {executed} scenario run(s) finished, {incomplete} did not; "
+                              "nothing here is a verdict"]
     if executed == 0:
         return "error", ["no scenario was executed"]
     if adapter_errors or any(r["verdict"] == "error" for r in rules):
@@ -145,11 +151,11 @@ def build(state: RunState, catalogue: Catalogue | None = None) -> dict[str, Any]
     for rule in catalogue.rules:
         scenarios = []
         for s in by_rule.get(rule.id, []):
-            waiver = next((w for w in state.waivers if w.covers(rule.id, s.scenario)), None)
+            waiver = next((w for w in state.waivers if w.covers(rule.id, s.scenario) or w.covers(rule.id, s.outline or s.scenario)), None)
             outcome = s.outcome
             entry = {"name": s.scenario, "profile": s.profile, "outcome": outcome, "duration": round(s.duration, 6),
                      "failed_step": s.failed_step, "message": s.message, "steps": s.steps, "trace": s.trace,
-                     "kind": s.kind, "readings": dict(s.readings), "notes": list(s.notes)}
+                     "kind": s.kind, "readings": dict(s.readings), "notes": list(s.notes), "outline": s.outline}
             if waiver is not None and s.kind != "field":
                 entry["waiver"] = waiver.to_json()
                 if outcome in ("failed", "error"):
@@ -167,7 +173,8 @@ def build(state: RunState, catalogue: Catalogue | None = None) -> dict[str, Any]
         })
     outcomes = Counter(s["outcome"] for r in rules for s in r["scenarios"] if s["kind"] != "field")
     executed = sum(outcomes[o] for o in ("passed", "failed", "error", "adapter-error", "waived"))
-    verdict, reasons = gate(rules, executed, outcomes["adapter-error"], state.strict, state.require_practice)
+    verdict, reasons = gate(rules, executed, outcomes["adapter-error"], state.strict, state.require_practice,
+                            outcomes["incomplete"], state.interrupted)
     impl = state.implementation
     document = {
         "suite": {"name": "bru-conformance", "version": __version__, "features_digest": features_digest()},
@@ -176,7 +183,9 @@ def build(state: RunState, catalogue: Catalogue | None = None) -> dict[str, Any]
             "non_default_assumptions": state.assumptions.non_default(),
             "adapter": {"name": impl.name, "version": impl.version, "roles": list(impl.roles)},
             "seed": state.seed, "strict": state.strict, "include_field": state.include_field,
-            "patience": state.patience, "require_practice": state.require_practice,
+            "patience": state.patience, "require_practice": state.require_practice, "run_id": state.run_id,
+            "shard": state.shard,
+            "interrupted": state.interrupted,
             "python": sys.version.split()[0], "platform": platform.platform(),
             "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(state.started)),
             "ended": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -213,22 +222,29 @@ def field_summary(rules: list[dict[str, Any]], included: bool) -> dict[str, Any]
 def _mark_stale(entries: list[dict[str, Any]], raw: list[Any], state: RunState, rule_id: str) -> None:
     """A waiver is stale when what it covers no longer fails: the whole rule (rule waivers) or every run
     of the scenario (scenario waivers). Its passing runs are flagged, and the gate fails."""
-    failing = {o.scenario for o in raw if o.outcome in ("failed", "error")}
+    failing = {n for o in raw if o.outcome in ("failed", "error") for n in (o.scenario, o.outline)}
     for waiver in state.waivers:
         if waiver.rule == rule_id:
             stale = not failing
-        elif waiver.scenario is not None and any(o.scenario == waiver.scenario for o in raw):
+        elif waiver.scenario is not None and any(waiver.scenario in (o.scenario, o.outline) for o in raw):
             stale = waiver.scenario not in failing
         else:
             continue
         if stale:
             for entry in entries:
-                if entry.get("waiver") and entry["outcome"] == "passed" and waiver.covers(rule_id, entry["name"]):
+                if entry.get("waiver") and entry["outcome"] == "passed" and (
+                        waiver.covers(rule_id, entry["name"]) or waiver.covers(rule_id, entry.get("outline") or entry["name"])):
                     entry["stale_waiver"] = True
 
 
+EXIT_INTERRUPTED = 130  # the shell's code for SIGINT; SIGTERM too: the run did not finish
+
+
 def exit_code(verdict: str, reasons: list[str]) -> int:
-    """0 conformant (warnings allowed), 1 non-conformant / gate failed, 3 harness or adapter error."""
+    """0 conformant (warnings allowed), 1 non-conformant / gate failed, 3 harness or adapter error,
+    130 interrupted (no verdict)."""
+    if verdict == "incomplete":
+        return EXIT_INTERRUPTED
     if verdict == "error":
         return 3
     if verdict in ("conformant", "conformant-with-warnings") and not reasons:
@@ -246,9 +262,70 @@ def write_json_atomic(path: Path, document: Any) -> None:
     os.replace(tmp, path)
 
 
-def write_results(state: RunState, report_dir: str | os.PathLike[str]) -> Path:
-    """Build, validate and write results.json, then every report derived from it."""
+def write_results(state: RunState, report_dir: str | os.PathLike[str]) -> Path | None:
+    """Build, validate and write results.json, then every report derived from it. A run that executed nothing
+    (and was not interrupted) writes nothing: the previous reports stay as they were."""
     from bru_conformance.reports import write_reports
 
     document = build(state)
+    if document["totals"]["executed"] == 0 and document["verdict"] != "incomplete":
+        return None
     return write_reports(document, Path(report_dir))
+
+
+#: what must be equal for two results documents to be parts of one run
+_SAME_RUN = (("suite", "version"), ("suite", "features_digest"), ("run", "profiles"), ("run", "assumptions"),
+             ("run", "adapter"), ("run", "strict"), ("run", "include_field"), ("run", "patience"), ("run", "require_practice"))
+
+
+def merge(documents: list[dict[str, Any]]) -> dict[str, Any]:
+    """Fold the results of shards (or parallel jobs) of one run into one document: the scenario runs of each
+    rule put together, every verdict, total and the gate computed again. Refuses documents of different suites,
+    implementations, profiles, readings or gate options, and the same scenario run twice."""
+    if not documents:
+        raise ValueError("nothing to merge")
+    first = documents[0]
+    for doc in documents[1:]:
+        for section, key in _SAME_RUN:
+            if doc[section].get(key) != first[section].get(key):
+                raise ValueError(f"cannot merge: {section}.{key} differs ({first[section].get(key)!r} vs {doc[section].get(key)!r})")
+    seen: set[tuple[str, str, str | None]] = set()
+    rules: dict[str, dict[str, Any]] = {}
+    for doc in documents:
+        for rule in doc["rules"]:
+            target = rules.setdefault(rule["id"], {**rule, "scenarios": []})
+            for sc in rule["scenarios"]:
+                key = (rule["id"], sc["name"], sc["profile"])
+                if key in seen:
+                    raise ValueError(f"cannot merge: {rule['id']} {sc['name']!r} [{sc['profile']}] appears in two documents")
+                seen.add(key)
+                target["scenarios"].append(sc)
+            target["expected"] = target.get("expected", False) or rule.get("expected", False)
+    merged_rules = []
+    for rule in rules.values():
+        counted = [s for s in rule["scenarios"] if s.get("kind", "conformance") != "field"]
+        rule["verdict"] = rule_verdict([s["outcome"] for s in counted], rule["untestable"] is not None)
+        if rule["verdict"] != "not-applicable":
+            rule["not_applicable"] = None
+        merged_rules.append(rule)
+    outcomes = Counter(s["outcome"] for r in merged_rules for s in r["scenarios"] if s.get("kind") != "field")
+    executed = sum(outcomes[o] for o in ("passed", "failed", "error", "adapter-error", "waived"))
+    run = {**first["run"], "shards": [d["run"].get("shard") or "?" for d in documents], "shard": None,
+           "interrupted": any(d["run"].get("interrupted") for d in documents),
+           "started": min(d["run"]["started"] for d in documents), "ended": max(d["run"]["ended"] for d in documents),
+           "replay": first["run"]["replay"].replace(f" --shard {first['run'].get('shard')}", "")}
+    verdict, reasons = gate(merged_rules, executed, outcomes["adapter-error"], run["strict"], run.get("require_practice", False),
+                            outcomes["incomplete"], run["interrupted"])
+    stale = [s["name"] for r in merged_rules for s in r["scenarios"] if s.get("stale_waiver")]
+    if stale and not any("stale" in r for r in reasons):
+        reasons.append(f"stale waiver(s): {len(stale)} waived scenario run(s) now pass; remove the waiver")
+    document = {**first, "run": run, "rules": merged_rules,
+                "totals": {"scenarios": dict(outcomes), "executed": executed, "adapter_errors": outcomes["adapter-error"],
+                           "rules": dict(Counter(r["verdict"] for r in merged_rules if r["class"] == "conformance"))},
+                "practice": practice_summary(merged_rules, run.get("require_practice", False)),
+                "field": field_summary(merged_rules, run["include_field"]),
+                "verdict": verdict,
+                "gate": {"passed": exit_code(verdict, reasons) == 0, "reasons": reasons, "exit_code": exit_code(verdict, reasons)}}
+    document.pop("mutants", None)
+    document.pop("controls", None)
+    return document

@@ -8,8 +8,11 @@ working directory.
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,13 +41,14 @@ class RunOptions:
     quiet: bool = False
     extra: list[str] = field(default_factory=list)
     features: Path | None = None  # another features directory instead of the bundled catalogue
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
 def pytest_args(options: RunOptions) -> list[str]:
     suite = suite_dir()
     root = os.path.commonpath([suite, features_dir()])  # reporters want feature files under the rootdir
     args = [str(suite / "test_conformance.py"), "-c", str(suite / "pytest.ini"), "--rootdir", root,
-            "-p", "bru_conformance.plugin", "-p", "no:cacheprovider",
+            "-p", "bru_conformance.pytest_entry", "--bru", "-p", "no:cacheprovider",
             "--bru-report-dir", str(options.report_dir.resolve()), "--bru-role", options.role]
     for profile in options.profiles:
         args += ["--bru-profile", profile]
@@ -61,7 +65,7 @@ def pytest_args(options: RunOptions) -> list[str]:
         args.append("--bru-strict")
     if options.require_practice:
         args.append("--bru-require-practice")
-    args += ["--bru-patience", repr(options.patience)]
+    args += ["--bru-patience", repr(options.patience), "--bru-run-id", options.run_id]
     if options.waivers:
         args += ["--bru-waivers", str(options.waivers.resolve())]
     args += ["--bru-seed", str(options.seed)]
@@ -81,18 +85,28 @@ class RunOutcome:
     exit_code: int
     seconds: float
     results_path: Path
+    run_id: str = ""
+
+
+def _sigterm_as_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def run(options: RunOptions) -> RunOutcome:
+    """pytest on the suite. SIGTERM is turned into the KeyboardInterrupt pytest already handles, so a CI
+    runner cancelling the job gets an `incomplete` report and exit 130, never a half report that passes."""
     started = time.perf_counter()
     from bru_conformance.resources import FEATURES_ENV
 
     previous = os.environ.get(FEATURES_ENV)
     if options.features is not None:
         os.environ[FEATURES_ENV] = str(options.features.resolve())
+    old_term = signal.signal(signal.SIGTERM, _sigterm_as_interrupt) if threading.current_thread() is threading.main_thread() else None
     try:
         code = pytest.main(pytest_args(options))
     finally:
+        if old_term is not None:
+            signal.signal(signal.SIGTERM, old_term)
         if options.features is not None:
             if previous is None:
                 os.environ.pop(FEATURES_ENV, None)
@@ -102,4 +116,8 @@ def run(options: RunOptions) -> RunOutcome:
         from bru_conformance.allure_support import redact_dir
 
         redact_dir(options.report_dir / "allure-results")
-    return RunOutcome(int(code), time.perf_counter() - started, options.report_dir / "results.json")
+    elif (options.report_dir / "allure-results").is_dir():  # an older run's results would pass for this run's
+        import shutil
+
+        shutil.rmtree(options.report_dir / "allure-results", ignore_errors=True)
+    return RunOutcome(int(code), time.perf_counter() - started, options.report_dir / "results.json", options.run_id)

@@ -10,12 +10,13 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from bru_conformance import __version__, wire
+from bru_conformance import __version__
+from bru_conformance.adapter_protocol import PROTOCOL_VERSION
 from bru_conformance.assumptions import Assumptions
-from bru_conformance.codec import HandleTable, WireLibrary, killable, serve_call
+from bru_conformance.codec import EXTENSION_BY_WIRE, HandleTable, WireExtension, WireLibrary, killable, serve_call, serve_extension
 from bru_conformance.contracts import AppAccount
 from bru_conformance.profiles import PROFILES, Profile, get_profile
-from bru_conformance.protocol import BruError, ProcessingResult
+from bru_conformance.protocol import BruError
 from bru_conformance.rpc import Endpoint, LineSource
 
 
@@ -29,24 +30,7 @@ class RemoteHarnessApp:
         self._n += 1
         key = f"h{self._n}"
         self._rpc("extension.make", {"session": self._session, "extension": key})
-        return _HarnessExtension(self._rpc, self._session, key)
-
-
-class _HarnessExtension:
-    def __init__(self, rpc: Any, session: str, key: str) -> None:
-        self._rpc, self._params = rpc, {"session": session, "extension": key}
-
-    def process(self) -> ProcessingResult:
-        return wire.to_result(self._rpc("extension.process", self._params))
-
-    def notify_termination(self) -> None:
-        self._rpc("extension.notifyTermination", self._params)
-
-    async def process_jobs(self) -> ProcessingResult:
-        return self.process()
-
-    async def will_terminate(self) -> None:
-        self.notify_termination()
+        return WireExtension(self._rpc, self._session, key)  # sends the method the served SYSTEM calls
 
 
 class Session:
@@ -73,7 +57,7 @@ class ReferenceServer:
         if method == "initialize":
             what = "reference" if self.variant is None else f"mutant {self.variant.__name__}"
             return {"name": f"bru-conformance {what} ({self.role}, out-of-process)", "version": __version__,
-                    "roles": [self.role], "profiles": list(PROFILES), "capabilities": []}
+                    "roles": [self.role], "profiles": list(PROFILES), "capabilities": [], "protocolVersion": PROTOCOL_VERSION}
         if method in ("shutdown", "echo"):
             return params.get("value")
         sid = params.get("session")
@@ -109,13 +93,12 @@ class ReferenceServer:
         session = Session("app", profile, None)
         session.token = acc.get("token", "")
         account = AppAccount(upload_url=acc.get("uploadUrl", AppAccount().upload_url), token=lambda: session.token,
-                             server_id_header=acc.get("serverIdHeader", "x-server-id"), max_attempts=int(acc.get("maxAttempts", 3)))
+                             server_id_header=acc.get("serverIdHeader", "x-server-id"), max_attempts=int(acc.get("maxAttempts", 3)),
+                             filename_header=acc.get("filenameHeader", AppAccount().filename_header))
         session.target = (self.variant or ri.create_app)(WireLibrary(rpc, profile), profile, account)  # type: ignore[arg-type]
         return session
 
     def _app_call(self, session: Session, method: str, params: dict[str, Any]) -> Any:
-        from reference_impl.system import drive
-
         app = session.target
         if method == "account.setToken":
             session.token = params["token"]
@@ -135,12 +118,8 @@ class ReferenceServer:
         ext = session.extensions.get(params.get("extension", ""))
         if ext is None:
             raise BruError(f"unknown extension {params.get('extension')!r}")
-        if method == "extension.process":
-            value = drive(ext.process_jobs()) if session.profile.async_extension else ext.process()
-            return wire.result(ProcessingResult(value))
-        if method == "extension.notifyTermination":
-            drive(ext.will_terminate()) if session.profile.async_extension else ext.notify_termination()
-            return None
+        if method in EXTENSION_BY_WIRE:  # the method the harness's SYSTEM called, whatever the profile
+            return serve_extension(ext, method)
         raise BruError(f"unknown method {method}")
 
 

@@ -7,8 +7,11 @@ a project test fails on a key that is not here.
 from __future__ import annotations
 
 _DOC = "https://developer.apple.com/documentation/photos/"
-_SDK_26_1 = "https://github.com/alexey-lysiuk/macos-sdk (MacOSX26.1.sdk Photos.framework headers)"
+_SDK_26_1 = "https://github.com/alexey-lysiuk/macos-sdk"
+_ONESTACK = "https://onestack.dev/ios-reference/Photos/"
+_MINISWIFT = "https://miniswift.run/whats-new/photos/"
 
+#: key -> a clean URL (nothing glued on: reports link it as it is)
 SOURCES: dict[str, str] = {
     "ART": "https://developer.apple.com/documentation/photokit/uploading-asset-resources-in-the-background",
     "D-EXT": _DOC + "phbackgroundresourceuploadextension",
@@ -44,22 +47,39 @@ SOURCES: dict[str, str] = {
     "D-ERR": _DOC + "phphotoserror-swift.struct/code/limitexceeded",
     "D-AUTH": _DOC + "phauthorizationstatus",
     "D-PRIV": "https://developer.apple.com/documentation/photokit/delivering-an-enhanced-privacy-experience-in-your-photos-app",
-    "H26.1-J": _SDK_26_1 + " PHAssetResourceUploadJob.h",
-    "H26.1-CR": _SDK_26_1 + " PHAssetResourceUploadJobChangeRequest.h",
-    "H26.1-T": _SDK_26_1 + " PhotosTypes.h",
-    "H26.1-L": _SDK_26_1 + " PHPhotoLibrary.h",
-    "H26.2": "https://github.com/luorixiangyang/iOS-SDKs (iPhoneOS26.2.sdk PHAssetResourceUploadJob.h)",
-    "H27-J": "iOS 27 SDK, Photos.framework PHAssetResourceUploadJob.h",
-    "H27-CR": "iOS 27 SDK, Photos.framework PHAssetResourceUploadJobChangeRequest.h",
-    "H27-T": "iOS 27 SDK, Photos.framework PhotosTypes.h",
-    "H27-L": "iOS 27 SDK, Photos.framework PHPhotoLibrary.h",
-    "H27-O": "iOS 27 SDK, Photos.framework PHAssetResourceUploadJobOptions.h",
-    "H27-AR": "iOS 27 SDK, Photos.framework PHAssetResource.h",
-    "HERR": "https://github.com/phracker/MacOSX-SDKs (MacOSX12.3.sdk PHError.h)",
+    "H26.1-J": _SDK_26_1, "H26.1-CR": _SDK_26_1, "H26.1-T": _SDK_26_1, "H26.1-L": _SDK_26_1,
+    "H26.2": "https://github.com/luorixiangyang/iOS-SDKs",
+    "H27-J": _ONESTACK + "PHAssetResourceUploadJob",
+    "H27-CR": _ONESTACK + "PHAssetResourceUploadJobChangeRequest",
+    "H27-T": _MINISWIFT,
+    "H27-L": _MINISWIFT,
+    "H27-O": _ONESTACK + "PHAssetResourceUploadJobOptions",
+    "H27-AR": _ONESTACK + "PHAssetResource",
+    "HERR": "https://github.com/phracker/MacOSX-SDKs",
     "DOTNET-26.5": "https://github.com/dotnet/macios/wiki/Photos-tvOS-xcode26.5-b1",
     "NEWS": "https://www.neowin.net/amp/apple-quietly-opens-up-background-photo-backups-to-third-party-apps-with-ios-261/",
     "FORUM-818566": "https://developer.apple.com/forums/thread/818566",
 }
+
+#: key -> what the link shows, where the URL alone does not say it (SDK header copies and mirrors)
+LABELS: dict[str, str] = {
+    "H26.1-J": "MacOSX26.1.sdk Photos.framework PHAssetResourceUploadJob.h",
+    "H26.1-CR": "MacOSX26.1.sdk Photos.framework PHAssetResourceUploadJobChangeRequest.h",
+    "H26.1-T": "MacOSX26.1.sdk Photos.framework PhotosTypes.h",
+    "H26.1-L": "MacOSX26.1.sdk Photos.framework PHPhotoLibrary.h",
+    "H26.2": "iPhoneOS26.2.sdk PHAssetResourceUploadJob.h",
+    "H27-J": "iOS 27 SDK PHAssetResourceUploadJob.h (member list mirror)",
+    "H27-CR": "iOS 27 SDK PHAssetResourceUploadJobChangeRequest.h (member list mirror)",
+    "H27-T": "iOS 27 SDK PhotosTypes.h (Swift declarations mirror)",
+    "H27-L": "iOS 27 SDK PHPhotoLibrary.h (Swift declarations mirror)",
+    "H27-O": "iOS 27 SDK PHAssetResourceUploadJobOptions.h (member list mirror)",
+    "H27-AR": "iOS 27 SDK PHAssetResource.h (member list mirror)",
+    "HERR": "MacOSX12.3.sdk PHError.h",
+}
+
+
+def label(key: str) -> str:
+    return LABELS.get(key, key)
 
 
 def resolve(key: str) -> str:

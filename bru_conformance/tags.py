@@ -11,8 +11,10 @@
 | `@untestable` | cannot be checked in software; the Rule's description says why |
 | `@field` | a field observation (field-notes.md, the digest's FIELD notes): opt-in with `--field`, reported apart, never in the verdict |
 | `@assume:AMB-nn=reading` | runs only when that assumption reading is in force (`--assume`) |
-| `@world:AMB-nn=reading` | an @app scenario whose SYSTEM (the reference, or the plugged one) follows that reading: the app must cope with every SYSTEM behaviour the digest allows, so it runs by default |
-| `@implementation-defined` | the point is undocumented (AMB-nn): the scenario accepts every outcome the digest allows, or carries the `@assume:` of the one reading it checks |
+| `@world:AMB-nn=reading` | an @app scenario whose SYSTEM follows that reading; it runs by default (an app |
+|  | must cope with every SYSTEM behaviour the digest allows) |
+| `@implementation-defined` | the point is undocumented (AMB-nn): the scenario accepts every outcome the digest |
+|  | allows, or carries the `@assume:` of the one reading it checks |
 
 Anything else is an error: a typo in a tag must not silently change what runs.
 """

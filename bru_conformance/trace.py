@@ -43,6 +43,7 @@ SYSTEM_TO_APP = "system->app"
 PROCESS_METHODS = ("process", "processJobs")
 NOTICE_METHODS = ("notifyTermination", "willTerminate")
 CALL_STARTS = tuple(f"{m}:start" for m in PROCESS_METHODS)
+LAUNCH = "extension:launch"  # the SYSTEM made a new extension process
 _ACTOR_OF = {SYSTEM_TO_APP: "system", "user->app": "user"}
 
 
@@ -81,6 +82,15 @@ def _error(exc: BaseException) -> dict[str, Any]:
     return out
 
 
+class BudgetExceeded(BaseException):
+    """One scenario's trace outgrew its budget: an implementation kept calling without end. A BaseException, so
+    an app's `except Exception` cannot swallow it; the scenario fails with this message, the run goes on."""
+
+
+#: events one scenario may record (a whole backup of 500 photos records a few thousand)
+EVENT_BUDGET = 250_000
+
+
 class Trace:
     """An append-only list of `TraceEvent`s stamped with the harness clock.
 
@@ -91,6 +101,7 @@ class Trace:
         self.clock = clock
         self.events: list[TraceEvent] = []
         self.actor = "harness"
+        self.budget = EVENT_BUDGET
 
     def record(self, direction: str, call: str, args: dict[str, Any], result: Any = None,
                error: BaseException | None = None, *, actor: str | None = None, began: int | None = None) -> TraceEvent:
@@ -99,6 +110,9 @@ class Trace:
                            error=None if error is None else _error(error),
                            actor=actor or _ACTOR_OF.get(direction, self.actor), began=began)
         self.events.append(event)
+        if len(self.events) > self.budget:
+            raise BudgetExceeded(f"the scenario exceeded its budget of {self.budget:,} boundary calls: the implementation "
+                                 f"kept working without end (last call: {direction} {call})")
         return event
 
     def acting_as(self, actor: str, fn: Callable[[], Any]) -> Any:
@@ -282,6 +296,8 @@ class TracedApp:
         _recorded(self._trace, "user->app", "signOut", lambda: self._trace.acting_as(self.actor, self.inner.sign_out), {})
 
     def make_extension(self) -> TracedExtension:
+        """The SYSTEM starts a new extension process: recorded, so calls can be told apart by process."""
+        self._trace.record(SYSTEM_TO_APP, LAUNCH, {})
         return TracedExtension(self.inner.make_extension(), self._trace, self.actor)
 
     def uploaded_resources(self) -> dict[str, str]:

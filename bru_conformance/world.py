@@ -31,8 +31,8 @@ class HarnessExtension:
     A scenario may change its answer (`world.harness_result`), make it keep working for a stretch of
     virtual time (`world.harness_work_seconds`, spent through `Environment.spend`), make its async
     `processJobs` suspend a number of times before answering (`world.harness_suspensions`), or give it
-    work to do inside each call (`world.harness_script`: callables run in order, one per call, each
-    given the world; the calls they make are the harness's, through the traced library).
+    work to do inside its calls (`world.harness_script`: per coming call a list of callables, run in order
+    and given the world; the calls they make are the harness's, through the traced library).
     """
 
     def __init__(self, world: World | None = None) -> None:
@@ -43,7 +43,12 @@ class HarnessExtension:
         if world is None:
             return ProcessingResult.COMPLETED
         if world.harness_script:
-            world.harness_script.pop(0)(world)
+            try:
+                for act in world.harness_script.pop(0):
+                    act(world)
+            except Exception as exc:  # the harness's own arrangement failed: surfaced by the next step as a harness error
+                world.harness_failure = exc
+                raise
         if world.harness_work_seconds > 0:
             world.library.job_limit()  # the extension is alive and talking to PhotoKit
             world.env.spend(world.harness_work_seconds)
@@ -137,7 +142,8 @@ class World:
         self.harness_result = ProcessingResult.COMPLETED  # what the harness extension answers (@system)
         self.harness_work_seconds = 0.0                # virtual time it spends working per call (@system)
         self.harness_suspensions = 0                   # times its processJobs suspends before answering (@system)
-        self.harness_script: list[Callable[[World], Any]] = []  # work it does inside its next calls (@system)
+        self.harness_script: list[list[Callable[[World], Any]]] = []  # work it does inside its next calls (@system)
+        self.harness_failure: BaseException | None = None  # what went wrong in that work (a harness error)
         self.env.install_app()
         # @app scenarios test the APP; @system scenarios play it with a passive harness extension.
         inner = self._app_factory(self.library, self.profile, self.account) if role == "app" else HarnessApp(self)
@@ -166,6 +172,21 @@ class World:
             assets.append(Asset(name, (resource,)))
         self.env.add_assets(assets)
         return assets
+
+    def add_asset(self, name: str, kinds: tuple[ResourceKind, ...]) -> Asset:
+        """One asset with several resources (a Live Photo: photo + paired video; an edited photo: photo +
+        full-size render). The first resource is named like the asset, the others `name/kind`."""
+        resources = []
+        for n, kind in enumerate(kinds):
+            alias = name if n == 0 else f"{name}/{kind.value}"
+            ext = {"video": "MOV", "pairedVideo": "MOV"}.get(kind.value, "HEIC")
+            resource = AssetResource(resource_id=f"{name}.{kind.value}.res" if n else f"{name}.res", asset_id=name, kind=kind,
+                                     filename=f"{name}{'' if n == 0 else '_' + kind.value}.{ext}")
+            self.resources[alias] = resource
+            resources.append(resource)
+        asset = Asset(name, tuple(resources))
+        self.env.add_assets([asset])
+        return asset
 
     def resource(self, alias: str) -> AssetResource:
         if alias not in self.resources:

@@ -126,6 +126,15 @@ Feature: Creation: registering upload jobs and download-only jobs
       And the server received "still" 1 time
       And the server received "clip" 1 time
 
+    Scenario: A Live Photo and an edited photo get a job for each of their resources
+      Given the library holds a Live Photo "live"
+      And the library holds an edited photo "edited"
+      And the library holds a photo "plain"
+      And the user turned on backup in the app
+      When the system is given time to finish its work
+      Then the app created exactly one upload job for each resource
+      And every photo reached the server
+
   @must @app @src:ART
   Rule: CRE-05 A job's destination request names the server endpoint and carries the credentials and metadata the server needs
 
@@ -145,6 +154,16 @@ Feature: Creation: registering upload jobs and download-only jobs
       And the system is given time to finish its work
       Then the last upload of "after-refresh" was sent with the new credentials
       And the last upload of "photo-1" was sent with the original credentials
+
+    Scenario: Every upload, retried ones included, carries the credentials and the metadata the server needs
+      Given the library holds a photo "sunset"
+      And the library holds a Live Photo "live"
+      And the upload of "sunset" will fail with a timeout
+      And the upload of "live/pairedVideo" will fail with a lost connection
+      And the user turned on backup in the app
+      When the system is given time to finish its work
+      Then every upload the server saw carried the app's credentials and the photo's file name
+      And the server saw 2 upload attempts of "sunset"
 
   @must @system @since:26.4 @src:D-CR-NEW @src:D-CR-PH
   Rule: CRE-06 A creation request hands back its change request, whose placeholder names the new job before the block commits
@@ -205,6 +224,19 @@ Feature: Creation: registering upload jobs and download-only jobs
       Then it fails with limitExceeded
       And no job is left unacknowledged
       And the whole jobLimit is free for new upload jobs
+
+    @since:26.4 @assume:AMB-07=all-or-nothing
+    Scenario: A block refused at the jobLimit applies none of its acknowledgements, retries and cancels either
+      Given the upload extension is enabled
+      And job "done" is succeeded
+      And job "broken" is failed
+      And job "queued" is registered
+      And the remaining slots under the jobLimit are filled with registered jobs
+      When the app acknowledges job "done", retries job "broken", cancels job "queued" and creates 4 upload jobs in one change block
+      Then it fails with limitExceeded
+      And job "done" is succeeded
+      And job "broken" is failed
+      And job "queued" is registered
 
   @must @src:H27-CR @src:H26.1-CR
   Rule: CRE-08 At the limit new jobs fit only after finished jobs are acknowledged; in-flight jobs must finish first

@@ -157,13 +157,23 @@ Feature: Errors: what PhotoKit reports when a request cannot be carried out
       Then it succeeds
       And the changes list "after-pruning" as inserted
 
-  @must @system @src:H27-L @src:H26.1-L
+  @must @src:H27-L @src:H26.1-L
   Rule: ERR-05 Opening a change block while another is still open raises an exception
 
+    @system
     Scenario: A change block opened inside another raises an exception
       Given the upload extension is enabled
       When the app opens a change block inside another
       Then it fails with an exception for a nested change block
+
+    @app
+    Scenario: Through a backup with a failure the app never opens a change block inside another
+      Given the library holds 3 photos
+      And the upload of "photo-1" will fail with a timeout
+      And the user turned on backup in the app
+      When the system is given time to finish its work
+      Then the app never opened a change block inside another
+      And every photo reached the server
 
   @info @system @implementation-defined @src:HERR @src:D-LIB-SET
   Rule: ERR-06 Which error codes come with a refused enable is not documented

@@ -193,6 +193,13 @@ Feature: Limits: the jobLimit and the per-call runtime limit
       Then the processing call ended without being killed
       And the app returns .completed
 
+    Scenario: The runtime limit applies to each call, not to the life of the extension process
+      Given the extension answers every processing call with .processing
+      And the extension works for 30 seconds in every processing call
+      And the upload extension is enabled
+      When the system makes 3 processing calls
+      Then within each extension process a call was killed only if the process's first call was killed too
+
   @may @src:ART
   Rule: LIM-07 The upload server may cap the size of the uploads it accepts
     The preflight exchange and its Upload-Limit header are not part of the model; a server's size cap

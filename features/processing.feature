@@ -55,6 +55,24 @@ Feature: Processing: when the system calls the extension and what the extension 
       When power conditions allow background work again
       Then the system calls the extension within the patience horizon
 
+    Scenario: A call that fell due while the network was away comes once it is back
+      Given the extension answers every processing call with .processing
+      And the upload extension is enabled
+      And the system has made its first processing call
+      When the network becomes unavailable
+      And the system is given time to finish its work
+      And the network becomes Wi-Fi
+      Then the system calls the extension within the patience horizon
+
+    Scenario: A call that fell due while power conditions forbade work comes once they allow it
+      Given the extension answers every processing call with .processing
+      And the upload extension is enabled
+      And the system has made its first processing call
+      When power conditions stop allowing background work
+      And the system is given time to finish its work
+      And power conditions allow background work again
+      Then the system calls the extension within the patience horizon
+
   @must @app @src:D-EXT-P @src:D-JEXT-P
   Rule: PRO-03 Every processing call ends with exactly one result describing where the work stands
 
@@ -151,6 +169,14 @@ Feature: Processing: when the system calls the extension and what the extension 
       When 1 hour passes
       Then the system made at least 10 processing calls
 
+    Scenario: After .processing the system calls again once the jobs made in that call are done, even when they failed
+      Given the extension answers every processing call with .processing
+      And the upload extension is enabled
+      And the upload of "doomed" will fail with HTTP 503
+      And in its next processing call the extension creates an upload job for "doomed"
+      When the system makes a processing call
+      Then the system calls the extension within the patience horizon
+
   @should @app @src:ART
   Rule: PRO-06 The extension answers .processing while the first backup still has photos to send and after creating jobs
 
@@ -196,6 +222,15 @@ Feature: Processing: when the system calls the extension and what the extension 
       When the system makes 3 processing calls
       Then the app answered .completed to each of the last 3 processing calls
       And the app created 2 upload jobs
+
+    Scenario: A photo deleted while its job is queued does not keep the app answering .processing
+      Given the library holds 3 photos
+      And the user turned on backup in the app
+      And the system has made its first processing call
+      When the user deletes "photo-2"
+      And the system is given time to finish its work
+      Then the app returns .completed
+      And no job is left unacknowledged
 
   @should @app @src:ART
   Rule: PRO-09 A processing call retries failed jobs first, then acknowledges finished ones, then creates new jobs
@@ -400,6 +435,22 @@ Feature: Processing: when the system calls the extension and what the extension 
       When the system is given time to finish its work
       Then job "job-1" is succeeded
       And job "job-2" is succeeded
+
+    Scenario: Jobs the extension creates inside a processing call are uploaded after it
+      Given the upload extension is enabled
+      And in its next processing call the extension creates an upload job for "made-in-call"
+      When the system makes a processing call
+      And the system is given time to finish its work
+      Then the server received "made-in-call" 1 time
+
+    Scenario: Jobs committed just before the extension is killed are uploaded all the same
+      Given the upload extension is enabled
+      And in its next processing call the extension creates an upload job for "last-words"
+      And the system will kill the extension without notice right after the app commits a change that creates a job
+      When the system makes a processing call
+      And the system is given time to finish its work
+      Then exactly 1 processing call ended in a kill
+      And the server received "last-words" 1 time
 
   @must @untestable @src:ART
   Rule: PRO-18 A fetch result is read through its count and by index, not walked as a Swift sequence

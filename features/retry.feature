@@ -68,6 +68,16 @@ Feature: Retrying failed upload jobs
       Then the app retried no job twice
       And no job is left unacknowledged
 
+    @system
+    Scenario: A job the extension retries inside a processing call is sent again
+      Given the upload extension is enabled
+      And job "retried-in-call" failed with a timeout
+      And in its next processing call the extension retries job "retried-in-call" keeping its destination
+      When the system makes a processing call
+      And the system is given time to finish its work
+      Then job "retried-in-call" is succeeded
+      And the server saw 2 upload attempts of "retried-in-call"
+
   @must @system @src:ART
   Rule: RET-02 A retry without a destination reuses the job's original request; a retry with one replaces it
 

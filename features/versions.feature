@@ -6,10 +6,10 @@ Feature: API versions: what each release of the upload API offers
   API-unavailable error; deprecated calls keep working. Paraphrased from the SDK headers, Apple's
   availability metadata and the dotnet/macios header diffs (rules-digest.md section 3.12).
 
-  @must @system @src:H26.1-J @src:H26.1-CR @src:H26.1-T @src:H26.1-L
+  @must @src:H26.1-J @src:H26.1-CR @src:H26.1-T @src:H26.1-L
   Rule: VER-01 The 26.1 API is the extension protocol, the job class with its change request, the enabled flag and setter, and limitExceeded, on iOS only
 
-    @platform:ios
+    @platform:ios @system
     Scenario Outline: The 26.1 call <api> works in every iOS profile
       Given the upload extension is enabled
       And job "done" is succeeded
@@ -31,16 +31,26 @@ Feature: API versions: what each release of the upload API offers
         | retry(destination:)                |
         | resource                           |
 
-    @platform:ios @until:26.5
+    @platform:ios @until:26.5 @system
     Scenario: A 26.x system calls the synchronous process() entry point
       Given the upload extension is enabled
       Then the system calls the extension within the patience horizon
       And the system used its profile's protocol for every processing call and notice
 
-  @must @system @src:H27-CR @src:H27-J @src:D-CR-CANCEL
+    @app @platform:macos
+    Scenario: Through a whole backup the app calls nothing of the iOS-only API on macOS
+      Given the library holds 3 photos
+      And the library holds a Live Photo "live"
+      And the upload of "photo-2" will fail with a timeout
+      And the user turned on backup in the app
+      When the system is given time to finish its work
+      Then the app called nothing its profile lacks
+      And every photo reached the server
+
+  @must @src:H27-CR @src:H27-J @src:D-CR-CANCEL
   Rule: VER-02 26.4 adds creation requests with placeholders, download-only jobs, cancel(), the cancelled state and the job's type, response headers and error
 
-    @until:26.1
+    @until:26.1 @system
     Scenario Outline: <api> does not exist before 26.4
       Given the upload extension is enabled
       And job "done" is succeeded
@@ -59,7 +69,7 @@ Feature: API versions: what each release of the upload API offers
         | responseHeaderFields                         |
         | error                                        |
 
-    @since:26.4
+    @since:26.4 @system
     Scenario Outline: <api> works from 26.4 on
       Given the upload extension is enabled
       And job "done" is succeeded
@@ -78,17 +88,27 @@ Feature: API versions: what each release of the upload API offers
         | responseHeaderFields                         |
         | error                                        |
 
-  @must @system @src:H27-T @src:DOTNET-26.5
+    @app @until:26.1
+    Scenario: Through a whole backup the app calls nothing that 26.4 added
+      Given the library holds 3 photos
+      And the library holds a Live Photo "live"
+      And the upload of "photo-2" will fail with a timeout
+      And the user turned on backup in the app
+      When the system is given time to finish its work
+      Then the app called nothing its profile lacks
+      And every photo reached the server
+
+  @must @src:H27-T @src:DOTNET-26.5
   Rule: VER-03 26.5 adds the process action, which selects registered and pending jobs
 
-    @until:26.4
+    @until:26.4 @system
     Scenario: Fetching jobs to process does not exist before 26.5
       Given the upload extension is enabled
       And job "queued" is registered
       When the app calls fetchJobs(.process)
       Then it fails with an API-unavailable error
 
-    @since:26.5
+    @since:26.5 @system
     Scenario: From 26.5 fetching jobs to process returns the registered and pending jobs
       Given the upload extension is enabled
       And job "queued" is registered
@@ -99,10 +119,20 @@ Feature: API versions: what each release of the upload API offers
       Then it succeeds
       And fetching jobs to process returns "queued" and "sending"
 
-  @must @system @src:H27-L @src:H27-O @src:H27-AR @src:D-JEXT @src:ART
+    @app @until:26.4
+    Scenario: Through a whole backup the app calls nothing that 26.5 added
+      Given the library holds 3 photos
+      And the library holds a Live Photo "live"
+      And the upload of "photo-2" will fail with a timeout
+      And the user turned on backup in the app
+      When the system is given time to finish its work
+      Then the app called nothing its profile lacks
+      And every photo reached the server
+
+  @must @src:H27-L @src:H27-O @src:H27-AR @src:D-JEXT @src:ART
   Rule: VER-04 27.0 adds the async extension protocol, enable/disable with options, the resource lookup and Developer Mode, and brings the job API to macOS
 
-    @until:26.5
+    @until:26.5 @system
     Scenario Outline: The 27 call <api> does not exist on 26.x
       Given the upload extension is enabled
       And job "done" is succeeded
@@ -117,7 +147,7 @@ Feature: API versions: what each release of the upload API offers
         | setUploadJobExtensionOptions(_:) |
         | assetResource(forUploadJob:)     |
 
-    @since:27.0
+    @since:27.0 @system
     Scenario Outline: The 27 call <api> works from 27.0 on
       Given the upload extension is enabled
       And job "done" is succeeded
@@ -132,23 +162,23 @@ Feature: API versions: what each release of the upload API offers
         | setUploadJobExtensionOptions(_:) |
         | assetResource(forUploadJob:)     |
 
-    @until:26.5
+    @until:26.5 @system
     Scenario: Developer Mode cannot be switched on before 27.0
       When the user switches on Developer Mode
       Then it fails with an API-unavailable error
 
-    @since:27.0
+    @since:27.0 @system
     Scenario: Developer Mode can be switched on from 27.0
       When the user switches on Developer Mode
       Then it succeeds
 
-    @since:27.0 @assume:AMB-27=job-extension-on-27
+    @since:27.0 @assume:AMB-27=job-extension-on-27 @system
     Scenario: A 27 system calls the asynchronous processJobs() entry point
       Given the upload extension is enabled
       Then the system calls the extension within the patience horizon
       And the system used its profile's protocol for every processing call and notice
 
-    @platform:macos
+    @platform:macos @system
     Scenario Outline: The job API <api> exists on macOS 27
       Given the upload extension is enabled
       And job "done" is succeeded
@@ -169,7 +199,7 @@ Feature: API versions: what each release of the upload API offers
         | acknowledge()                    |
         | retry(destination:)              |
 
-    @platform:macos
+    @platform:macos @system
     Scenario Outline: The iOS-only <api> does not exist on macOS
       Given the upload extension is enabled
       And job "done" is succeeded
@@ -180,6 +210,16 @@ Feature: API versions: what each release of the upload API offers
         | api                                |
         | setUploadJobExtensionEnabled(true) |
         | resource                           |
+
+    @app @until:26.5
+    Scenario: Through a whole backup the app calls nothing that 27.0 added
+      Given the library holds 3 photos
+      And the library holds a Live Photo "live"
+      And the upload of "photo-2" will fail with a timeout
+      And the user turned on backup in the app
+      When the system is given time to finish its work
+      Then the app called nothing its profile lacks
+      And every photo reached the server
 
   @info @system @platform:ios @src:D-RSRC @src:H27-J
   Rule: VER-05 Apple's availability metadata ends the job's resource property at 27.2, its formal deprecation

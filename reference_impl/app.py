@@ -134,9 +134,13 @@ class ReferenceApp:
         return set(self.store.failed)
 
     # ------------------------------------------------------------------------------- helpers
-    def destination(self) -> Request:
-        """A freshly built destination: current credentials every time (RET-02, field scenario 4)."""
-        return Request.make(self.account.upload_url, "POST", {"Authorization": f"Bearer {self.account.token()}"})
+    def destination(self, resource: AssetResource | None = None) -> Request:
+        """A freshly built destination: current credentials every time (RET-02, field scenario 4), and the
+        metadata the server needs (CRE-05), here the resource's file name."""
+        headers = {"Authorization": f"Bearer {self.account.token()}"}
+        if resource is not None:
+            headers[self.account.filename_header] = resource.filename
+        return Request.make(self.account.upload_url, "POST", headers)
 
     def _has(self, api: str) -> bool:
         return self.profile.has(api)
@@ -235,7 +239,7 @@ class ReferenceApp:
                 acknowledge = lambda: self._change(job, lambda cr: cr.acknowledge())  # noqa: B023 - called at once
                 did |= bool(self._ending([(job, self._placed(resource))], acknowledge))
             else:
-                fresh = self.destination()
+                fresh = self.destination(self._resource_of(job))
                 try:
                     retried = self._change(job, lambda cr: cr.retry(fresh))  # noqa: B023 - called at once
                 except PhotoKitError as err:
@@ -403,10 +407,10 @@ class ReferenceApp:
                 if ext.terminating:
                     raise _Stopped  # TER-03: drop the unfinished change block; nothing of it is applied
                 if use_request:
-                    request = self.library.creation_request_for_job(self.destination(), resource)
+                    request = self.library.creation_request_for_job(self.destination(resource), resource)
                     self.store.creating[resource.resource_id] = request.placeholder
                 else:
-                    self.library.create_job(self.destination(), resource)
+                    self.library.create_job(self.destination(resource), resource)
                     self.store.creating[resource.resource_id] = None
 
         try:

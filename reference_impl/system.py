@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from bru_conformance.adapters import AdapterError
 from bru_conformance.assumptions import Assumptions
 from bru_conformance.contracts import BackupApp, ProcessingCall, UploadExtension
 from bru_conformance.profiles import Profile
@@ -615,8 +616,17 @@ class ReferenceSystem:
         result: ProcessingResult | None = None
         killed = False
         try:
-            result = ProcessingResult(drive(ext.process_jobs()) if self.profile.async_extension else ext.process())
+            answer = drive(ext.process_jobs()) if self.profile.async_extension else ext.process()
+            result = ProcessingResult(answer) if isinstance(answer, int) and answer in set(ProcessingResult) else None
+            if result is None:
+                self.diagnostics.append(f"the extension answered {answer!r}, not a processing result: taken as a crash")
+                killed = True
         except ExtensionKilled:
+            killed = True
+        except AdapterError:
+            raise  # the harness lost an out-of-process adapter: not the extension's doing, reported as such
+        except Exception as exc:  # the extension crashed: its process is gone, as after a kill
+            self.diagnostics.append(f"the extension crashed: {type(exc).__name__}: {exc}")
             killed = True
         finally:
             self._in_call = False

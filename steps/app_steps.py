@@ -279,6 +279,34 @@ def ledger_truthful(world: World) -> None:
     assert not false, f"the app recorded {false} as uploaded, but the server never stored them"
 
 
+@then("every upload the server saw carried the app's credentials and the photo's file name")
+def uploads_carry_metadata(world: World) -> None:
+    """CRE-05: each attempt (retries included) names the account's credential and the resource's file name, in the
+    headers the account says the server needs (AppAccount)."""
+    names = {r.resource_id: r.filename for r in world.resources.values()}
+    attempts = world.env.upload_attempts()
+    assert attempts, "the server saw no upload"
+    for rid, request in attempts:
+        auth = request.header("Authorization") or ""
+        assert auth.startswith("Bearer ") and len(auth) > len("Bearer "), f"an upload of {rid} carried Authorization {auth!r}"
+        got = request.header(world.account.filename_header)
+        assert got == names.get(rid), f"an upload of {rid} carried {world.account.filename_header}: {got!r}, expected {names.get(rid)!r}"
+
+
+@then("the app called nothing its profile lacks")
+def app_within_profile(world: World) -> None:
+    """VER-01..04: no call of the app failed because its API profile does not offer it."""
+    bad = [e for e in observe.app_events(world.trace) if e.error and e.error.get("type") == "APIUnavailableError"]
+    assert not bad, f"the app called {bad[0].call}, which {world.profile.name} lacks: {bad[0].error.get('message')}"
+
+
+@then("the app never opened a change block inside another")
+def app_never_nested(world: World) -> None:
+    """ERR-05 from the app's side: none of its change blocks was refused for being nested."""
+    bad = [e for e in observe.app_events(world.trace, "begin_changes") if e.error and e.error.get("type") == "NestedChangeBlockError"]
+    assert not bad, f"the app opened a change block inside another (event {bad[0].seq})"
+
+
 @then(p('the app recorded "{name}" as uploaded'))
 def recorded(world: World, name: str) -> None:
     assert world.resource(name).resource_id in world.app.uploaded_resources(), f"{name} is not in the app's ledger"

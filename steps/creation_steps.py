@@ -17,7 +17,7 @@ from bru_conformance.contracts import perform_changes
 from bru_conformance.protocol import JobState, PhotoKitErrorCode, TraceEvent
 from bru_conformance.trace import APP_TO_SYSTEM, SYSTEM_TO_APP
 from bru_conformance.world import World, not_applicable
-from steps.job_steps import DEFAULT_URL, _create_in_block, _find, destination, drive_to, live_jobs_of
+from steps.job_steps import DEFAULT_URL, _create_in_block, _created_for, _find, destination, drive_to, live_jobs_of
 from steps.vocabulary import TYPES, p
 
 _CREATES = ("create_job", "creation_request_for_job", "creation_request_for_download_job")
@@ -84,9 +84,7 @@ def create_with_create_job(world: World, alias: str) -> None:
 
     def create() -> None:
         perform_changes(world.library, lambda: world.library.create_job(destination(world, url=DEFAULT_URL), resource))
-        found = world.env.job_for_resource(resource.resource_id)
-        assert found, f"createJob committed but no job exists for {alias}"
-        world.jobs[alias] = found
+        world.jobs[alias] = _created_for(world, alias)
 
     world.attempt(create)
 

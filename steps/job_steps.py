@@ -194,6 +194,24 @@ def acknowledge_and_create(world: World, done: str, alias: str) -> None:
     world.attempt(both)
 
 
+@when(p('the app acknowledges job "{done}", retries job "{failed}", cancels job "{queued}" and creates {count:d} upload jobs in one change block'))
+def mixed_block(world: World, done: str, failed: str, queued: str, count: int) -> None:
+    """One change block holding every kind of change: the limit applies to the block as a whole (AMB-07)."""
+    start = len(world.jobs) + 1
+    aliases = [f"mixed-{i}" for i in range(start, start + count)]
+    world.ensure_photos(aliases)
+
+    def block() -> None:
+        for alias, change in ((done, lambda r: r.acknowledge()), (failed, lambda r: r.retry(None)), (queued, lambda r: r.cancel())):
+            request = world.library.change_request_for(world.job(alias))
+            assert request is not None, f"no change request for job {alias}"
+            change(request)
+        for alias in aliases:
+            world.library.creation_request_for_job(destination(world), world.resource(alias))
+
+    world.attempt(lambda: perform_changes(world.library, block))
+
+
 @when("the app creates an upload job outside a change block")
 def create_outside(world: World) -> None:
     resource = world.resource("outside")

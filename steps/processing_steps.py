@@ -6,6 +6,7 @@ entry point the SYSTEM used; the passive extension of @system scenarios is confi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import pairwise
 
 from pytest_bdd import given, then, when
@@ -14,7 +15,7 @@ from bru_conformance import observe
 from bru_conformance.protocol import Action, PhotoKitError, PhotoKitErrorCode, ProcessingResult
 from bru_conformance.world import World, not_applicable
 from steps.app_steps import _hours
-from steps.job_steps import _create_in_block
+from steps.job_steps import _create_in_block, _mutate
 from steps.vocabulary import ERROR_CODES, p
 
 
@@ -49,6 +50,33 @@ def harness_suspends(world: World, count: int) -> None:
     """27: the harness extension's async processJobs awaits `count` times (yielding to the SYSTEM's driver) first."""
     _harness_only(world, "the extension's suspensions")
     world.harness_suspensions = count
+
+
+def _in_next_call(world: World, act: Callable[[World], None]) -> None:
+    """Queue `act` for the harness extension's next processing call (several Givens add to the same call)."""
+    _harness_only(world, "work inside a processing call")
+    if not world.harness_script:
+        world.harness_script.append([])
+    world.harness_script[0].append(act)
+
+
+@given(p('in its next processing call the extension creates an upload job for "{alias}"'))
+def creates_inside_call(world: World, alias: str) -> None:
+    """The harness extension registers a job for the photo inside its next call (AMB-20: it starts after the call)."""
+    world.ensure_photos([alias])
+    _in_next_call(world, lambda w: _create_in_block(w, [alias]))
+
+
+@given(p('in its next processing call the extension retries job "{alias}" keeping its destination'))
+def retries_inside_call(world: World, alias: str) -> None:
+    """The harness extension retries the job (destination nil) inside its next call."""
+    _in_next_call(world, lambda w: _mutate(w, alias, lambda r: r.retry(None)))
+
+
+@given(p('in its next processing call the extension acknowledges job "{alias}"'))
+def acknowledges_inside_call(world: World, alias: str) -> None:
+    """The harness extension acknowledges the job inside its next call."""
+    _in_next_call(world, lambda w: _mutate(w, alias, lambda r: r.acknowledge()))
 
 
 @given("the system has made its first processing call")
@@ -166,6 +194,20 @@ def pause_shorter(world: World) -> None:
     assert len(calls) >= 3, f"only {len(calls)} processing call(s) to compare"
     pauses = [round(b.started - (a.ended or a.started), 3) for a, b in pairwise(calls)]
     assert pauses[-1] < pauses[-2], f"pauses between calls: {pauses} s; Developer Mode should have cut the last one"
+
+
+@then("within each extension process a call was killed only if the process's first call was killed too")
+def limit_per_call(world: World) -> None:
+    """LIM-06/PRO-14 per call, for any limit value: calls doing the same work are treated alike, so a later call of
+    a process whose first call lived must live too (a limit measured from the process's launch fails this)."""
+    by_process: dict[int, list[observe.ObservedCall]] = {}
+    for call in observe.calls(world.trace):
+        by_process.setdefault(call.process, []).append(call)
+    assert any(len(cs) > 1 for cs in by_process.values()), "no extension process served more than one call"
+    for process, cs in by_process.items():
+        if not cs[0].killed:
+            late = [i + 1 for i, c in enumerate(cs) if c.killed]
+            assert not late, f"in extension process {process} call {late[0]} was killed, though its first call, doing the same work, was not"
 
 
 @then("no processing call was killed")

@@ -76,6 +76,18 @@ def library_holds_icloud_photo(world: World, name: str) -> None:
     world.add_photos([name], icloud_only=True)
 
 
+@given(p('the library holds a Live Photo "{name}"'))
+def library_holds_live_photo(world: World, name: str) -> None:
+    """One asset, two resources: the photo ("{name}") and its paired video ("{name}/pairedVideo")."""
+    world.add_asset(name, (ResourceKind.PHOTO, ResourceKind.PAIRED_VIDEO))
+
+
+@given(p('the library holds an edited photo "{name}"'))
+def library_holds_edited_photo(world: World, name: str) -> None:
+    """One asset, two resources: the original ("{name}") and the full-size render ("{name}/fullSizePhoto")."""
+    world.add_asset(name, (ResourceKind.PHOTO, ResourceKind.FULL_SIZE_PHOTO))
+
+
 @given(p('the library holds a video "{name}"'))
 def library_holds_video(world: World, name: str) -> None:
     world.add_photos([name], kind=ResourceKind.VIDEO)
@@ -132,6 +144,11 @@ def host_enables_with_options(world: World) -> None:
 
 
 @given("the host app disabled the upload extension")
+def host_disabled(world: World) -> None:
+    """An arrangement: the disable must succeed (a refusal here is a harness error, not a pass)."""
+    _disable(world)
+
+
 @when("the host app disables the upload extension")
 def host_disables(world: World) -> None:
     world.attempt(lambda: _disable(world))
@@ -184,6 +201,7 @@ def network_is(world: World, network: Network) -> None:
 
 
 @given("power conditions do not allow background work")
+@when("power conditions stop allowing background work")
 def power_bad(world: World) -> None:
     world.env.set_power(False)
 

@@ -67,6 +67,8 @@ def test_adapter_check_gives_a_clear_verdict(tmp_path: Path) -> None:
                            f"{sys.executable} -m bru_conformance serve-reference --role app"], capture_output=True, text=True, timeout=120)
     assert good.returncode == 0 and "speaks the protocol" in good.stdout and "FAIL" not in good.stdout
     assert "ok   app: account.setToken" in good.stdout  # every harness -> APP message type is exercised
+    for method in ("process", "notifyTermination", "processJobs", "willTerminate"):  # both protocols' pairs
+        assert f"ok   app: extension.{method}\n" in good.stdout
     env = {**os.environ, "BRU_FAULT_FLAG": str(tmp_path / "flag")}
     bad = subprocess.run([sys.executable, "-m", "bru_conformance", "adapter-check", "--adapter-timeout", "1", "--adapter-cmd",
                           f"{sys.executable} {ADAPTER} bad-json"], capture_output=True, text=True, timeout=120, env=env)
@@ -115,3 +117,26 @@ def test_the_schema_file_is_generated_from_the_method_table() -> None:
     from bru_conformance.schemas import load_schema
 
     assert load_schema("adapter-protocol") == schema_document(), "regenerate schemas/adapter-protocol.schema.json"
+
+
+OLD_ADAPTER = """
+import json, sys
+for line in sys.stdin:
+    msg = json.loads(line)
+    identity = {"name": "old", "version": "1", "roles": ["app"], "profiles": [], "capabilities": []}
+    print(json.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": identity if msg["method"] == "initialize" else None}), flush=True)
+"""
+
+
+def test_an_adapter_of_protocol_1_1_is_refused_with_a_plain_reason(tmp_path: Path) -> None:
+    """1.1 had one wire method for both extension protocols; a 1.2 harness cannot run a 1.1 adapter correctly."""
+    from bru_conformance.adapters import AdapterError
+    from bru_conformance.remote import AdapterProcess
+
+    script = tmp_path / "old_adapter.py"
+    script.write_text(OLD_ADAPTER)
+    proc = AdapterProcess(f"{sys.executable} {script}", timeout=5.0, cpu="any")
+    with pytest.raises(AdapterError, match=r"1\.1 or older .*speaks 1\.2 only.*extension\.processJobs") as caught:
+        proc.ensure()
+    assert '"protocolVersion": "1.2"' in str(caught.value)
+    assert proc.proc is None  # stopped, not left running

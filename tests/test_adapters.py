@@ -58,6 +58,60 @@ def test_the_node_example_app_passes_the_app_scenarios(tmp_path: Path) -> None:
     assert results["run"]["adapter"]["roles"] == ["app"]
 
 
+CROSSED = f"{sys.executable} -m tests.adapters.crossed_protocol_system"
+PROTOCOL_RULES = "TER-01 or TER-02 or VER-04"
+
+
+def test_the_harness_traces_the_extension_method_a_system_adapter_really_called(tmp_path: Path) -> None:
+    """Protocol 1.2: the wire names the method called, so a SYSTEM adapter calling the other protocol's
+    method fails the protocol checks (in 1.1 the harness chose by profile and could not see it)."""
+    served = f"{sys.executable} -m bru_conformance serve-reference --role system"
+    code, out, reference = run(tmp_path / "reference", "--role", "system", "-k", PROTOCOL_RULES, "--adapter-cmd", served)
+    assert code == 0, out[-3000:]
+    assert {s["outcome"] for r in reference["rules"] for s in r["scenarios"]} == {"passed"}
+    code, out, crossed = run(tmp_path / "crossed", "--role", "system", "-k", PROTOCOL_RULES, "--adapter-cmd", CROSSED)
+    assert code == 1, out[-3000:]
+    runs = [(r["id"], s) for r in crossed["rules"] for s in r["scenarios"]]
+    assert len(runs) == sum(len(r["scenarios"]) for r in reference["rules"])
+    failed = {(rule, s["name"], s["profile"]): s["message"] for rule, s in runs if s["outcome"] == "failed"}
+    protocol_checks = {(rule, s["name"], s["profile"]) for rule, s in runs
+                       if rule in ("TER-01", "TER-02") or "processJobs() entry point" in s["name"]}
+    assert set(failed) == protocol_checks and {rule for rule, _, _ in failed} == {"TER-01", "TER-02", "VER-04"}
+    assert all(s["outcome"] == "passed" for rule, s in runs if (rule, s["name"], s["profile"]) not in failed)
+    for (_, _, profile), message in failed.items():
+        really = "process()" if "27.0" in profile else "processJobs()"
+        assert f"the system called {really} on a {profile} extension" in message, message
+    check = subprocess.run([sys.executable, "-m", "bru_conformance", "adapter-check", "--adapter-cmd", CROSSED],
+                           capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert check.returncode == 3, check.stdout
+    assert "FAIL system: calls extension.processJobs and extension.willTerminate, its profile's pair" in check.stdout
+
+
+def test_each_extension_method_of_the_harness_sends_its_own_wire_method() -> None:
+    """The harness's proxy of an APP's extension process: the wire method follows the Python method the
+    SYSTEM called, not the session's profile (here a 26.x session receives the 27 methods too)."""
+    from bru_conformance.contracts import AppAccount
+    from bru_conformance.profiles import get_profile
+    from reference_impl import ReferenceSystem
+    from reference_impl.system import drive
+
+    impl, proc = _served("app")
+    sent: list[str] = []
+    call = proc.call
+    proc.call = lambda method, params: (sent.append(method), call(method, params))[1]  # type: ignore[method-assign]
+    try:
+        assert impl.app is not None
+        library = ReferenceSystem(get_profile("ios-26.1"))
+        app = impl.app(library, library.profile, AppAccount())
+        fresh = app.make_extension
+        fresh().process(), drive(fresh().process_jobs()), fresh().notify_termination(), drive(fresh().will_terminate())
+        assert [m for m in sent if m.startswith("extension.")] == [
+            "extension.process", "extension.processJobs", "extension.notifyTermination", "extension.willTerminate"]
+        app.close()
+    finally:
+        proc.close()
+
+
 def _served(role: str, cpu: str = "shared"):  # type: ignore[no-untyped-def]
     from bru_conformance.remote import remote_implementation
 

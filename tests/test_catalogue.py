@@ -76,6 +76,12 @@ def test_every_source_key_resolves(catalogue) -> None:  # type: ignore[no-untype
         assert all(k in SOURCES for k in rule.tags.sources)
 
 
+def test_every_source_is_a_clean_url() -> None:
+    """Reports link sources as they are: an https URL, nothing glued on (issue 12)."""
+    for key, url in SOURCES.items():
+        assert re.fullmatch(r"https://\S+", url), (key, url)
+
+
 def test_the_loader_reports_broken_files(tmp_path: Path) -> None:
     (tmp_path / "broken.feature").write_text(
         "Feature: broken\n\n"
@@ -94,3 +100,24 @@ def test_rules_json_is_valid_against_its_schema() -> None:
     document = json.loads(out.stdout)
     validate("catalogue", document)
     assert {r["id"] for r in document["rules"]} >= {"ACT-01", "ACT-24"}
+
+
+def test_the_loader_reports_checks_that_demand_more_than_their_rule(tmp_path: Path) -> None:
+    """An implementation-defined scenario that demands one error without naming its reading, a rule checked only
+    under an opt-in reading, a @world reading on a @system scenario, and a tag selecting on a single-reading switch."""
+    (tmp_path / "over.feature").write_text(
+        "Feature: over-demanding\n\n"
+        "  @must @system @src:ART\n  Rule: ACK-01 one refusal demanded\n\n"
+        "    @implementation-defined\n    Scenario: demands changeNotSupported\n      Given the upload extension is enabled\n"
+        "      Then it fails with changeNotSupported\n\n"
+        "  @must @system @src:ART\n  Rule: RET-03 only under a reading\n\n"
+        "    @assume:AMB-02=retry-checks-limit\n    Scenario: opt-in only\n      Given the upload extension is enabled\n\n"
+        "  @must @system @src:ART\n  Rule: CON-01 world on the system side\n\n"
+        "    @world:AMB-13=stops\n    Scenario: world tag on a system scenario\n      Given the upload extension is enabled\n\n"
+        "  @must @system @src:ART\n  Rule: CRE-07 selects on a fixed point\n\n"
+        "    @assume:AMB-06=inclusive\n    Scenario: fixed reading\n      Given the upload extension is enabled\n",
+        encoding="utf-8")
+    problems = "\n".join(load(tmp_path).problems)
+    for expected in ("demands one refusal", "no scenario runs by default", "@world: readings set the SYSTEM of an @app scenario",
+                     "single reading"):
+        assert expected in problems, (expected, problems)

@@ -65,18 +65,22 @@ def test_mutants_command_writes_the_matrix_into_mutants_json_and_the_reports(tmp
     cli = [sys.executable, "-m", "bru_conformance"]
     subprocess.run([*cli, "run", "--quiet", "--no-allure", "--report-dir", str(tmp_path), "-k", "ACK-01"],
                    capture_output=True, text=True, check=False)
-    proc = subprocess.run([*cli, "mutants", "--only", "retry_twice", "--profile", "ios-26.1", "--report-dir", str(tmp_path)],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run([*cli, "mutants", "--only", "retry_twice", "--only", "job_limit_7", "--profile", "ios-26.1",
+                           "--report-dir", str(tmp_path)], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "retry_twice" in proc.stdout and "1 killed by their target" in proc.stdout
+    assert "job_limit_7" in proc.stdout and "1 controls: 1 passed" in proc.stdout
     matrix = json.loads((tmp_path / "mutants.json").read_text(encoding="utf-8"))
     validator("mutants").validate(matrix)
     assert matrix["mutants"][0]["status"] == "killed" and "RET-01" in matrix["mutants"][0]["failed_rules"]
+    assert matrix["controls"][0]["status"] == "passed" and matrix["holds"] is True
     results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     validator("results").validate(results)
-    assert results["mutants"][0]["name"] == "retry_twice"
-    assert "Mutation kill matrix" in (tmp_path / "report.html").read_text(encoding="utf-8")
-    assert "| retry_twice | system | RET-01 |" in (tmp_path / "summary.md").read_text(encoding="utf-8")
+    assert results["mutants"][0]["name"] == "retry_twice" and results["controls"][0]["name"] == "job_limit_7"
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
+    assert "Mutation kill matrix" in html and "Positive controls" in html and "job_limit_7" in html
+    assert "| retry_twice | system | RET-01 |" in summary and "| job_limit_7 | system |" in summary
     rendered = render(results)
     assert b"retry_twice" in rendered["report.html"]
 

@@ -2,7 +2,7 @@
 // An APP-role adapter for bru-conformance, in plain Node.js (no npm dependencies).
 //
 // It plays a photo-backup app: the host app (turn backup on / sign out) and its background upload
-// extension (one processing pass per `extension.process`). PhotoKit itself lives in the harness: every
+// extension (one processing pass per processing call). PhotoKit itself lives in the harness: every
 // library call is a JSON-RPC request we send back over stdout while the harness waits for our answer.
 //
 // Run by the harness as `node examples/node-app/main.js`; protocol: docs/adapter-protocol.md.
@@ -13,6 +13,7 @@ const readline = require('node:readline');
 
 const NAME = 'node-app example';
 const VERSION = '0.1.0';
+const PROTOCOL_VERSION = '1.2'; // the adapter protocol this file speaks (stated in the initialize answer)
 
 // JSON-RPC error codes of the adapter protocol.
 const APPLICATION_ERROR = -32000; // a PhotoKit (or other SYSTEM) error; `data.type` says which
@@ -24,6 +25,19 @@ const PHOTOKIT = { limitExceeded: 3307, persistentChangeTokenExpired: 3105 };
 const URL_ERROR = { badServerResponse: -1011, userAuthenticationRequired: -1013 };
 const PERMANENT_URL_ERRORS = new Set([URL_ERROR.badServerResponse, URL_ERROR.userAuthenticationRequired]);
 
+/**
+ * The account as `session.create` sends it; these defaults fill what an older harness leaves out.
+ * Every destination carries `Authorization: Bearer <token>` and the resource's file name in the header
+ * named by `filenameHeader` (the metadata the server needs, CRE-05).
+ */
+const DEFAULT_ACCOUNT = {
+  uploadUrl: 'https://backup.example.com/upload',
+  token: '',
+  serverIdHeader: 'x-server-id',
+  maxAttempts: 3,
+  filenameHeader: 'X-Original-Filename',
+};
+
 /** Thrown inside a change block when the termination flag is seen: the block is aborted. */
 const STOPPED = Symbol('stopped');
 
@@ -32,7 +46,7 @@ const log = (...parts) => console.error('[node-app]', ...parts);
 // ============================================================================ JSON-RPC peer
 // Both sides send requests. Our outgoing calls are promises kept in a map by id; every incoming line
 // is either the answer to one of them or a new request, which is dispatched at once, even while one
-// of our own calls (or an `extension.process` handler) is still waiting.
+// of our own calls (or a processing-call handler) is still waiting.
 
 /** An error answer to one of our calls; `code`/`data` are kept so it can be forwarded unchanged. */
 class RpcError extends Error {
@@ -166,6 +180,13 @@ class Profile {
 const jobField = (job, name) => ((job.unavailable || []).includes(name) ? undefined : job[name]);
 const jobHas = (job, name) => !(job.unavailable || []).includes(name);
 
+/** A header of a destination request (names compare case-insensitively), or undefined. */
+function headerOf(request, name) {
+  const headers = (request && request.headers) || {};
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === name.toLowerCase());
+  return key === undefined ? undefined : headers[key];
+}
+
 // ============================================================================ the app's storage
 /**
  * The App Group container shared by host app and extension. It outlives extension processes (a kill
@@ -183,6 +204,10 @@ class AppStore {
     this.attempts = new Map();     // resourceId -> failed jobs so far
     this.failed = new Set();       // resources we gave up on and surface to the user
     this.recorded = new Map();     // job id -> resourceId: outcome in the ledger, acknowledgement unconfirmed
+    // 26.1 only (createJob returns no id): photos deleted while their job was in flight. See `placed`.
+    this.orphaned = new Set();     // resourceIds in flight under an unknown job id whose photo was deleted
+    this.strays = 0;               // acknowledged finished jobs nobody could place, not yet paired with an orphan
+    this.straying = new Set();     // such jobs, written before their acknowledgement commits
   }
 
   /** Queue a resource unless it is already uploaded, in flight or given up on. */
@@ -208,7 +233,7 @@ class BackupApp {
     this.peer = peer;
     this.session = sessionId;
     this.profile = new Profile(profileName);
-    this.account = account || { uploadUrl: 'https://backup.example.com/upload', token: '', serverIdHeader: 'x-server-id', maxAttempts: 3 };
+    this.account = { ...DEFAULT_ACCOUNT, ...(account || {}) };
     this.store = new AppStore();
     this.extensions = new Map(); // extension key -> { terminating }
   }
@@ -249,9 +274,16 @@ class BackupApp {
   }
 
   // ---------------------------------------------------------------------- helpers
-  /** A freshly built destination: the current credential every time (never a stale token). */
-  async destination() {
-    return { url: this.account.uploadUrl, method: 'POST', headers: { Authorization: `Bearer ${this.account.token}` } };
+  /**
+   * A freshly built destination: the current credential every time (never a stale token), and the
+   * metadata the server needs (CRE-05): the resource's file name in the account's `filenameHeader`.
+   * `previous` (a job's old destination) supplies the name when the resource is unknown (its photo deleted).
+   */
+  async destination(resource, previous = null) {
+    const headers = { Authorization: `Bearer ${this.account.token}` };
+    const name = resource ? resource.filename : headerOf(previous, this.account.filenameHeader);
+    if (name) headers[this.account.filenameHeader] = name;
+    return { url: this.account.uploadUrl, method: 'POST', headers };
   }
 
   /** `performChanges`: begin, run `body`, commit; abort if `body` throws (a kill ends everything). */
@@ -318,6 +350,76 @@ class BackupApp {
     }
   }
 
+  // ---------------------------------------------------------------------- 26.1: deleted photos
+  // On 26.1 `createJob` returns no job id, so a finished job is matched to our in-flight entry through
+  // the resource it names. Once its photo is deleted the job names none (AMB-22): nothing would ever end
+  // that entry, and the app would answer .processing forever. So:
+  //  * when the library says a photo was deleted, its entries of unknown job id become *orphans*;
+  //  * a finished job nobody can place (resource null) ends one orphan when its acknowledgement commits;
+  //  * if it is acknowledged before the deletion shows (acknowledging comes before the library sync),
+  //    it is counted as a *stray*, and pairs with the next orphan the deletion makes.
+  // Orphans and strays are both "a job whose photo is gone", so the pairing is by count, not identity.
+  // Entries with a known job id never take part: their jobs are found by id.
+
+  /** The orphans still in flight (an acknowledgement that paired one has ended its entry). */
+  orphans() {
+    const store = this.store;
+    for (const rid of store.orphaned) if (!(store.inFlight.has(rid) && store.inFlight.get(rid) === null)) store.orphaned.delete(rid);
+    return store.orphaned;
+  }
+
+  /**
+   * The resource a finished job ends in our records: its own, or, for a job nobody can place, an
+   * orphan not already taken by another job of the same block (`taken`: resourceIds). null: a stray.
+   */
+  placed(resource, taken = new Set()) {
+    if (resource) return resource;
+    const free = [...this.orphans()].filter((rid) => !taken.has(rid)).sort();
+    return free.length ? this.store.resources.get(free[0]) : null;
+  }
+
+  /** The written-down strays were acknowledged: count them, to pair when the deletion shows. */
+  strayed() {
+    this.store.strays += this.store.straying.size;
+    this.store.straying.clear();
+  }
+
+  /** Photos deleted from the library (`isDeleted(assetId)`): drop them from the queue, orphan their jobs. */
+  forgetDeleted(isDeleted) {
+    const store = this.store;
+    for (const [rid, resource] of store.pending) if (isDeleted(resource.assetId)) store.pending.delete(rid);
+    for (const [rid, jobId] of store.inFlight) {
+      const resource = store.resources.get(rid);
+      if (jobId === null && resource && isDeleted(resource.assetId)) store.orphaned.add(rid);
+    }
+    for (const rid of [...this.orphans()].sort()) {
+      if (store.strays === 0) break;
+      store.inFlight.delete(rid); // its job was one of the strays already acknowledged
+      store.strays -= 1;
+    }
+  }
+
+  /**
+   * Commit `commit` (a change block acknowledging jobs), ending the in-flight entries of `pairs`
+   * ({ job, placed }). The intent is written first, so a kill at the commit is recoverable by
+   * `reconcile`: `recorded` for the entries the jobs end, `straying` for jobs nobody can place (only
+   * while entries of unknown id are in flight: otherwise such a job is simply not ours).
+   */
+  async endJobs(pairs, commit) {
+    const store = this.store;
+    for (const { job, placed } of pairs) if (placed) store.recorded.set(job.localIdentifier, placed.resourceId);
+    if ([...store.inFlight.values()].includes(null)) {
+      store.straying = new Set(pairs.filter((p) => !p.placed).map((p) => p.job.localIdentifier));
+    }
+    const value = await commit();
+    for (const { job, placed } of pairs) {
+      store.recorded.delete(job.localIdentifier);
+      if (placed) store.inFlight.delete(placed.resourceId);
+    }
+    this.strayed();
+    return value;
+  }
+
   // ---------------------------------------------------------------------- extension: one pass
   /** One processing call. Returns "failure", "processing" or "completed"; a kill propagates. */
   async process(ext) {
@@ -359,13 +461,15 @@ class BackupApp {
    */
   async reconcile() {
     const store = this.store;
-    if (store.creating.size === 0 && store.recorded.size === 0) return;
+    if (store.creating.size === 0 && store.recorded.size === 0 && store.straying.size === 0) return;
     const actions = ['acknowledge', 'retry'];
     if (this.profile.has('Action.process')) actions.push('process');
     const live = new Set();
     for (const action of actions) {
       for (const job of await this.lib('library.fetchJobs', { action })) live.add(job.localIdentifier);
     }
+    for (const jobId of store.straying) if (live.has(jobId)) store.straying.delete(jobId); // not acknowledged
+    this.strayed();
     const lost = [];
     for (const [rid, jobId] of store.creating) {
       if (jobId !== null && live.has(jobId)) store.inFlight.set(rid, jobId);
@@ -387,15 +491,15 @@ class BackupApp {
       if (ext.terminating) return; // the rest keep their retry for the next call
       const error = jobField(job, 'error'); // absent before 26.4: every failure then gets its one retry
       const confirmed = jobHas(job, 'responseHeaderFields') ? this.serverConfirmation(job) : null;
+      const resource = await this.resourceOf(job);
       if (confirmed || (error && PERMANENT_URL_ERRORS.has(error.code))) {
-        const resource = await this.resourceOf(job);
         if (resource) this.record(resource, confirmed, job);
-        const done = await this.changeJob(job, (request) => this.lib('changeRequest.acknowledge', { request }));
-        this.store.recorded.delete(job.localIdentifier);
-        if (done && resource) this.store.inFlight.delete(resource.resourceId);
+        await this.endJobs([{ job, placed: this.placed(resource) }],
+          () => this.changeJob(job, (request) => this.lib('changeRequest.acknowledge', { request })));
         continue;
       }
-      const fresh = await this.destination(); // refreshed credentials, not the job's old request
+      // refreshed credentials and the file name, not the job's old request
+      const fresh = await this.destination(resource, jobField(job, 'destination'));
       try {
         await this.changeJob(job, (request) => this.lib('changeRequest.retry', { request, destination: fresh }));
       } catch (err) {
@@ -409,25 +513,24 @@ class BackupApp {
   async acknowledgeFinished() {
     const jobs = await this.lib('library.fetchJobs', { action: 'acknowledge' });
     const retryable = new Set((await this.lib('library.fetchJobs', { action: 'retry' })).map((j) => j.localIdentifier));
-    const done = [];
+    const done = []; // { job, placed }
+    const taken = new Set(); // orphans already paired in this block
     for (const job of jobs) {
       if (retryable.has(job.localIdentifier)) continue; // the retry phase owns it; never handle it twice
       const resource = await this.resourceOf(job);
       const downloadOnly = jobField(job, 'type') === 'downloadOnly'; // no upload happened: no ledger entry
       if (resource && !downloadOnly) this.record(resource, this.serverConfirmation(job), job);
-      done.push({ job, resource });
+      const placed = this.placed(resource, taken); // a job of a deleted photo may end an orphan
+      if (placed && !resource) taken.add(placed.resourceId);
+      done.push({ job, placed });
     }
     if (done.length === 0) return;
-    await this.changes(async () => {
+    await this.endJobs(done, () => this.changes(async () => {
       for (const { job } of done) {
         const handle = await this.lib('library.changeRequestFor', { job: job.localIdentifier });
         if (handle !== null) await this.lib('changeRequest.acknowledge', { request: handle.request });
       }
-    });
-    for (const { job, resource } of done) {
-      this.store.recorded.delete(job.localIdentifier);
-      if (resource) this.store.inFlight.delete(resource.resourceId);
-    }
+    }));
   }
 
   /** (4b) 26.5+: cancel queued jobs whose resource is already on the server (not our current job). */
@@ -446,7 +549,12 @@ class BackupApp {
     const store = this.store;
     if (store.token === null) {
       const token = await this.lib('library.currentChangeToken');
-      for (const asset of await this.lib('library.fetchAssets')) asset.resources.forEach((r) => store.queue(r));
+      const present = new Set();
+      for (const asset of await this.lib('library.fetchAssets')) {
+        present.add(asset.assetId);
+        asset.resources.forEach((r) => store.queue(r));
+      }
+      this.forgetDeleted((assetId) => !present.has(assetId)); // deletions a pruned history did not tell
       store.token = token;
       return;
     }
@@ -458,7 +566,7 @@ class BackupApp {
       }
     }
     const deleted = new Set(changes.deleted);
-    for (const [rid, resource] of store.pending) if (deleted.has(resource.assetId)) store.pending.delete(rid);
+    this.forgetDeleted((assetId) => deleted.has(assetId));
     store.token = changes.token;
   }
 
@@ -481,7 +589,7 @@ class BackupApp {
       await this.changes(async () => {
         for (const resource of batch) {
           if (ext.terminating) throw STOPPED; // drop the unfinished block: nothing of it is applied
-          const destination = await this.destination();
+          const destination = await this.destination(resource);
           if (withPlaceholder) {
             const handle = await this.lib('library.creationRequestForJob', { destination, resource });
             store.creating.set(resource.resourceId, handle.placeholder); // the job id, known before commit
@@ -522,7 +630,7 @@ function extensionFor(app, key) {
 }
 
 const handlers = {
-  initialize: () => ({ name: NAME, version: VERSION, roles: ['app'], profiles: [], capabilities: [] }),
+  initialize: () => ({ name: NAME, version: VERSION, roles: ['app'], profiles: [], capabilities: [], protocolVersion: PROTOCOL_VERSION }),
   shutdown: () => null,
   echo: (params) => (params.value === undefined ? null : params.value),
 
@@ -551,17 +659,27 @@ const handlers = {
   'app.uploadedResources': (params) => Object.fromEntries(appFor(params).store.uploaded),
   'app.failedResources': (params) => [...appFor(params).store.failed].sort(),
 
-  'extension.process': (params) => {
-    const app = appFor(params);
-    return app.process(extensionFor(app, params.extension));
-  },
-  'extension.notifyTermination': (params) => {
-    // May arrive while one of our calls for this extension's pass is pending: the pass checks the
-    // flag between its phases and winds up with "processing".
-    extensionFor(appFor(params), params.extension).terminating = true;
-    return null;
-  },
+  // The system calls one protocol's pair: process / notifyTermination on 26.x, processJobs /
+  // willTerminate on 27 and macOS. Our pass is the same either way.
+  'extension.process': (params) => processingPass(params),
+  'extension.processJobs': (params) => processingPass(params),
+  'extension.notifyTermination': (params) => terminationNotice(params),
+  'extension.willTerminate': (params) => terminationNotice(params),
 };
+
+function processingPass(params) {
+  const app = appFor(params);
+  return app.process(extensionFor(app, params.extension));
+}
+
+/**
+ * May arrive while one of our calls for this extension's pass is pending: the pass checks the flag
+ * between its phases and winds up with "processing".
+ */
+function terminationNotice(params) {
+  extensionFor(appFor(params), params.extension).terminating = true;
+  return null;
+}
 
 async function dispatch(method, params) {
   const handler = handlers[method];

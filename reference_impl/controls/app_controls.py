@@ -198,10 +198,10 @@ class _OneCreationPerBlock(ReferenceApp):
 
         def block() -> None:
             if use_request:
-                request = self.library.creation_request_for_job(self.destination(), resource)
+                request = self.library.creation_request_for_job(self.destination(resource), resource)
                 self.store.creating[rid] = request.placeholder  # intent written before the commit (TER-07)
             else:
-                self.library.create_job(self.destination(), resource)
+                self.library.create_job(self.destination(resource), resource)
                 self.store.creating[rid] = None
             if self._stopping():
                 raise _Stopped  # TER-03, as the reference: a block the notice reached is dropped
@@ -355,9 +355,9 @@ class RetriesWithNilDestination(ReferenceApp):
         finally:
             self._retrying = False
 
-    def destination(self) -> Request:
+    def destination(self, resource: AssetResource | None = None) -> Request:
         # inside the retry pass the destination is only used for retry(destination:): pass nil there
-        return None if self._retrying else super().destination()  # type: ignore[return-value]
+        return None if self._retrying else super().destination(resource)  # type: ignore[return-value]
 
 
 @register("acknowledges_before_retrying", A,

@@ -45,7 +45,6 @@ from reference_impl.controls import register
 
 #: The failures the sample treats as permanent: acknowledged, never retried (5.4, RET-07).
 _PERMANENT = frozenset({URLErrorCode.BAD_SERVER_RESPONSE, URLErrorCode.USER_AUTHENTICATION_REQUIRED})
-_FILENAME_HEADER = "X-Original-Filename"
 
 
 class _Cancelled(Exception):
@@ -317,7 +316,7 @@ class AppleSampleExtension:
         account = self._app.account
         return Request.make(account.upload_url, "POST", {
             "Authorization": f"Bearer {account.token()}",
-            _FILENAME_HEADER: resource.filename,
+            account.filename_header: resource.filename,
         })
 
     # ------------------------------------------------------------------ bookkeeping (CRE-11)

@@ -70,7 +70,7 @@ def get(name: str) -> Mutant:
         raise KeyError(f"no mutant {name!r}; known: {', '.join(sorted(MUTANTS))}") from None
 
 
-_SUBMODULES = ("system_mutants", "app_mutants")
+_SUBMODULES = ("system_mutants", "app_mutants", "blind_spot_mutants")
 
 
 def _load() -> dict[str, Mutant]:

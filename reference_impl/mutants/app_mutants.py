@@ -126,7 +126,7 @@ class CreatesOutsideBlock(ReferenceApp):
         free = self.library.job_limit() - len(self.store.in_flight)
         batch = list(self.store.pending.values())[:max(free, 0)]
         for resource in batch:
-            self.library.create_job(self.destination(), resource)
+            self.library.create_job(self.destination(resource), resource)
             self.store.in_flight[resource.resource_id] = None
             self.store.pending.pop(resource.resource_id, None)
         return bool(batch)
@@ -311,7 +311,7 @@ class RetriesPermanentFailures(ReferenceApp):
     def _retry_failed(self) -> bool:
         did = False
         for job in self.library.fetch_jobs(Action.RETRY):
-            fresh = self.destination()
+            fresh = self.destination(self._resource_of(job))
             try:
                 did |= self._change(job, lambda cr: cr.retry(fresh))  # noqa: B023
             except PhotoKitError as err:

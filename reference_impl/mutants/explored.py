@@ -68,6 +68,7 @@ CREDENTIALS_APP = ("what an app puts in its destinations: the APP machine's serv
 STOPPING = ("how promptly an extension stops after a termination notice: the APP machine checks that nothing is lost "
             "or stored twice across notices and kills, not how many calls followed a notice")
 NOT_AN_ACTION = "signing out: not an action of the APP machine"
+NEW = "added for issue 11: exploration not yet extended to this class"
 
 OUT_OF_REACH: dict[str, str] = {
     # SYSTEM
@@ -95,4 +96,12 @@ OUT_OF_REACH: dict[str, str] = {
     "app_destination_without_credentials": CREDENTIALS_APP, "app_ignores_job_type": DOWNLOADS,
     "app_enables_with_limited_access": CONSENT_APP, "app_ignores_termination": STOPPING,
     "app_no_disable_on_sign_out": NOT_AN_ACTION,
+    # issue 11 (blind_spot_mutants)
+    "legacy_notice_on_27": NEW, "async_notice_on_26": NEW, "app_extension_lacks_termination": NEW,
+    "no_call_after_failed_jobs": NEW, "retry_in_call_never_started": NEW, "starts_lost_on_kill": NEW,
+    "missed_call_never_rescheduled": NEW, "runtime_limit_from_launch": NEW, "refused_block_keeps_changes": NEW,
+    "job_limit_reports_constant": NEW, "app_reads_limit_assumes_50": NEW, "app_caches_job_limit": NEW,
+    "app_first_resource_only": NEW, "app_retry_drops_metadata": NEW, "app_waits_for_deleted_photo": NEW,
+    "app_process_action_before_26_5": NEW, "app_nests_change_blocks": NEW, "enable_twice_new_configuration": NEW,
+    "app_retries_before_acknowledging": NEW, "app_no_result_on_error": NEW, "async_call_driven_once": NEW,
 }

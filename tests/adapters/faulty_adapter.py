@@ -1,7 +1,8 @@
 """A deliberately broken out-of-process APP adapter, for the fault-containment tests.
 
-It serves the reference APP correctly, except that the first `extension.process` it ever sees (across
-restarts: a flag file remembers) triggers the fault named on the command line.
+It serves the reference APP correctly, except that the first processing call it ever sees
+(`extension.process` or `extension.processJobs`, across restarts: a flag file remembers) triggers the
+fault named on the command line.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def fault_now() -> bool:
 
 class Faulty(ReferenceServer):
     def handle(self, method, params):  # type: ignore[no-untyped-def]
-        if method == "extension.process" and fault_now():
+        if method in ("extension.process", "extension.processJobs") and fault_now():
             print(f"faulty adapter: injecting {MODE}", file=sys.stderr, flush=True)
             out = sys.stdout.buffer
             if MODE == "exit":
