@@ -108,7 +108,7 @@ def committed(trace: Trace, actor: str = "app") -> list[TraceEvent]:
     for e in trace.events:
         if e.direction != APP_TO_SYSTEM or e.actor != actor:
             continue
-        if e.call == "begin_changes":
+        if e.call == "begin_changes" and e.error is None:  # a refused (nested) begin leaves the open block as it was
             staged = []
         elif e.call in (*CREATES, *MUTATIONS) and e.error is None:
             staged.append(e)

@@ -249,6 +249,7 @@ _WORLD = pytest.StashKey[World]()
 _STEP = pytest.StashKey[str]()
 
 
+@pytest.hookimpl(trylast=True)  # after allure-pytest-bdd has opened the test it labels
 def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
     from bru_conformance import allure_support
 
@@ -260,6 +261,7 @@ def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, sce
         allure_support.label_scenario(rule, request.node.callspec.params.get("bru_profile") if hasattr(request.node, "callspec") else None)
 
 
+@pytest.hookimpl(tryfirst=True)  # before allure-pytest-bdd closes the test the trace is attached to
 def pytest_bdd_after_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
     from bru_conformance import allure_support
 

@@ -212,8 +212,13 @@ class _Connection:
             try:
                 event = self.conn.next_event()
             except h11.RemoteProtocolError as exc:
+                if self.record.peer_closed:
+                    message = ("server closed the connection before the final response" if self.record.status is None
+                               else "server closed the connection mid-response")
+                else:
+                    message = f"protocol error: {exc}"
                 if not self.closing:
-                    self.record.error = self.record.error or f"protocol error: {exc}"
+                    self.record.error = self.record.error or message
                 self.record.peer_closed = True
                 return
             if event is h11.NEED_DATA:
@@ -290,11 +295,16 @@ class HeldExchange:
             self._c.pump(block=False)
         return self.record
 
-    def wait_for(self, what: str = "interim") -> ProbeExchange:
-        """Block (socket timeout as the only bound) until an interim response or the final one."""
+    def wait_for(self, what: str | int = "interim") -> ProbeExchange:
+        """Block (socket timeout as the only bound) until "interim" (any 1xx), "final", or a 1xx of that status."""
+        def arrived(r: ProbeExchange) -> bool:
+            if r.status is not None:
+                return True
+            if what == "interim":
+                return bool(r.informational)
+            return isinstance(what, int) and any(i.status == what for i in r.informational)
         if self._c.open:
-            until = (lambda r: bool(r.informational) or r.status is not None) if what == "interim" else (lambda r: r.status is not None)
-            self._c.pump(block=True, until=until)
+            self._c.pump(block=True, until=arrived)
         return self.record
 
     def finish(self) -> ProbeExchange:
@@ -453,8 +463,8 @@ class Probe:
 
     def hold(self, body: bytes, *, send: int, target: str | None = None, method: str = "POST",
              interop: Any = _DEFAULT, complete: bool = True, upload_length: Any = _DEFAULT,
-             headers: dict[str, str] | None = None, wait_for: str | None = "interim") -> HeldExchange:
-        """Start a creation, send `send` body bytes, keep the socket open; wait for "interim", "final" or None."""
+             headers: dict[str, str] | None = None, wait_for: str | int | None = "interim") -> HeldExchange:
+        """Start a creation, send `send` body bytes, keep the socket open; then `wait_for` (see `HeldExchange`)."""
         version = self._version(interop)
         extra = [completion_header(version, complete)] if version is not None else []
         if upload_length is _DEFAULT:  # the body is the whole representation only when it completes

@@ -28,6 +28,7 @@ from typing import Any
 
 from bru_conformance.contracts import BackupApp, ChangeRequest, PhotoLibrary, UploadExtension
 from bru_conformance.protocol import (
+    APIUnavailableError,
     Asset,
     PhotoKitError,
     ProcessingResult,
@@ -79,6 +80,8 @@ def _error(exc: BaseException) -> dict[str, Any]:
     out: dict[str, Any] = {"type": type(exc).__name__, "message": str(exc)}
     if isinstance(exc, PhotoKitError):
         out["code"] = int(exc.code)
+    if isinstance(exc, APIUnavailableError):
+        out["api"] = exc.api
     return out
 
 

@@ -143,6 +143,24 @@ Feature: Limits: the jobLimit and the per-call runtime limit
       Then the jobLimit is a positive number read from the system
       And the whole jobLimit is free for new upload jobs
 
+    @system
+    Scenario: A jobLimit set on the system is the one it reports and enforces
+      Given the upload extension is enabled
+      And the system's jobLimit is 13
+      Then the jobLimit the system reports is 13
+      And the whole jobLimit is free for new upload jobs
+
+    @app
+    Scenario: When the jobLimit changes between calls the app follows it
+      Given the library holds 40 photos
+      And the system's jobLimit is 13
+      And the user turned on backup in the app
+      And the system has made its first processing call
+      When the system's jobLimit becomes 5
+      And the system is given time to finish its work
+      Then every photo reached the server
+      And no job is left unacknowledged
+
     @app
     Scenario Outline: With a jobLimit of <limit> the app backs up a library larger than the limit
       Given the library holds 40 photos
@@ -195,7 +213,7 @@ Feature: Limits: the jobLimit and the per-call runtime limit
 
     Scenario: The runtime limit applies to each call, not to the life of the extension process
       Given the extension answers every processing call with .processing
-      And the extension works for 30 seconds in every processing call
+      And the extension works for 10 seconds in every processing call
       And the upload extension is enabled
       When the system makes 3 processing calls
       Then within each extension process a call was killed only if the process's first call was killed too

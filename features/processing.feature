@@ -89,6 +89,14 @@ Feature: Processing: when the system calls the extension and what the extension 
         | 0     | .completed  |
         | 2     | .processing |
 
+    Scenario: A call whose change block the system refused still ends with one result
+      Given the library holds 2 photos
+      And the user turned on backup in the app
+      And the system will refuse the app's next change block with internalError
+      When the system makes a processing call
+      Then the processing call ended without being killed
+      And the app answered the processing call with exactly one result
+
   @must @src:D-RES @src:ART
   Rule: PRO-04 .completed means nothing is left to do; the system then watches the library for changes
 

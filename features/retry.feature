@@ -200,15 +200,25 @@ Feature: Retrying failed upload jobs
       And no job is left unacknowledged
 
     @assume:AMB-02=retry-checks-limit
-    Scenario: After a retry refused at the limit the app acknowledges finished jobs before it retries again
+    Scenario: At a full queue the app acknowledges finished jobs first, so its retry is not refused
       Given the library holds 60 photos
       And the upload of "photo-7" will fail with a timeout
       And the user turned on backup in the app
       When the system is given time to finish its work
-      Then the system refused a change block of the app with limitExceeded
-      And after a retry was refused with limitExceeded the app acknowledged a job before retrying again
+      Then the system refused none of the app's retries with limitExceeded
       And the server saw 2 upload attempts of "photo-7"
-      And every photo is uploaded exactly once and recorded by the app
+      And every photo reached the server
+
+    @assume:AMB-02=retry-checks-limit
+    Scenario: After a retry refused at the limit the app acknowledges finished jobs before it retries again
+      Given the library holds 60 photos
+      And the upload of "photo-7" will fail with a timeout
+      And the user turned on backup in the app
+      And every slot under the jobLimit is held by a job for a photo the user has since deleted
+      When the system is given time to finish its work
+      Then after a retry was refused with limitExceeded the app acknowledged a job before retrying again
+      And the server saw 2 upload attempts of "photo-7"
+      And every photo reached the server
 
   @should @app @src:ART @src:D-ACT
   Rule: RET-06 The app finds the jobs to retry by fetching the retry set

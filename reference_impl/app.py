@@ -3,9 +3,10 @@
 Host app: asks for read-write access and enables only with full access (CON-02), verifies the enable
 (ACT-13), disables on sign-out (ACT-16).
 
-Extension, one processing call (PRO-09): reconcile what an interrupted process left behind, retry
-transient failures once with a freshly built destination and acknowledge permanent ones (RET-07),
-record outcomes in the app's own ledger *before* acknowledging (ACK-05, ACK-06), re-queue an asset
+Extension, one processing call (PRO-09, RET-05): reconcile what an interrupted process left behind,
+record outcomes in the app's own ledger *before* acknowledging finished jobs (ACK-05, ACK-06), then
+retry transient failures once with a freshly built destination and acknowledge permanent ones (RET-07),
+re-queue an asset
 whose retried job failed again (bounded attempts, then surfaced as failed), pick up new assets through
 persistent change tokens (CRE-11), create jobs up to the free capacity (CRE-12), and return the result
 the article prescribes (PRO-04..12). A termination flag is checked between steps (TER-03, TER-08).
@@ -174,10 +175,12 @@ class ReferenceApp:
             self._reconcile()
             if ext.terminating:
                 return ProcessingResult.PROCESSING
-            self._retry_failed()
+            # RET-05: acknowledge first, so a retry finds room where a retry at the jobLimit is refused (AMB-02,
+            # the article's reading); PRO-09's retry-acknowledge-create is only the article's "typical" order
+            self._acknowledge_finished()
             if ext.terminating:
                 return ProcessingResult.PROCESSING  # TER-08
-            self._acknowledge_finished()
+            self._retry_failed()
             self._cancel_redundant()
             if ext.terminating:
                 return ProcessingResult.PROCESSING

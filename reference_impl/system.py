@@ -574,9 +574,11 @@ class ReferenceSystem:
                 self._push(self._now + self.timings.upload_seconds, job.local_identifier, JobState.PENDING)
 
     def settle(self, local_identifier: str | None = None) -> None:
-        if local_identifier is not None:  # drive one job to its result; its queued steps become stale
+        if local_identifier is not None:  # drive one job to its result; its queued steps are dropped, not left stale
             while (job := self.queue.live(local_identifier)) is not None and job.state in IN_FLIGHT:
                 self._step_job(local_identifier, job.state)
+            self._due = [d for d in self._due if d[2] != local_identifier]
+            heapq.heapify(self._due)
             return
         while self._due and self._work_allowed():
             when, _, job_id, expected = heapq.heappop(self._due)

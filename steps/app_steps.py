@@ -9,9 +9,12 @@ and the app's ledger are the two other witnesses a scenario may read.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pytest_bdd import given, then, when
 
 from bru_conformance import observe
+from bru_conformance.profiles import AVAILABILITY, canonical
 from bru_conformance.protocol import Action, ProcessingResult, TerminationMode, TraceEvent, UploadOutcome
 from bru_conformance.world import World, not_applicable
 from steps.vocabulary import CREDENTIALS, p
@@ -293,11 +296,24 @@ def uploads_carry_metadata(world: World) -> None:
         assert got == names.get(rid), f"an upload of {rid} carried {world.account.filename_header}: {got!r}, expected {names.get(rid)!r}"
 
 
-@then("the app called nothing its profile lacks")
-def app_within_profile(world: World) -> None:
-    """VER-01..04: no call of the app failed because its API profile does not offer it."""
-    bad = [e for e in observe.app_events(world.trace) if e.error and e.error.get("type") == "APIUnavailableError"]
-    assert not bad, f"the app called {bad[0].call}, which {world.profile.name} lacks: {bad[0].error.get('message')}"
+def _unavailable_calls(world: World, introduced: Callable[[tuple[tuple[int, int], tuple[int, int] | None]], bool]) -> list[TraceEvent]:
+    return [e for e in observe.app_events(world.trace) if e.error and e.error.get("type") == "APIUnavailableError"
+            and introduced(AVAILABILITY.get(canonical(e.error.get("api", "")), ((0, 0), None)))]
+
+
+@then(p("the app called none of the APIs {version} added"))
+def app_within_version(world: World, version: str) -> None:
+    """VER-02..04 from the app's side: no call of the app failed because it is one of that release's additions."""
+    wanted = tuple(int(x) for x in version.split("."))
+    bad = _unavailable_calls(world, lambda av: av[0] == wanted)
+    assert not bad, f"the app called {bad[0].error.get('api')}, which {version} added; {world.profile.name} lacks it"
+
+
+@then("the app called none of the iOS-only APIs")
+def app_not_ios_only(world: World) -> None:
+    """VER-01 from the app's side on macOS: no call of the app failed because the API exists only on iOS."""
+    bad = _unavailable_calls(world, lambda av: av[1] is None)
+    assert not bad, f"the app called {bad[0].error.get('api')}, which exists only on iOS"
 
 
 @then("the app never opened a change block inside another")

@@ -6,7 +6,7 @@ value is not documented (LIM-05, AMB-11): the steps read it from the SYSTEM at r
 
 from __future__ import annotations
 
-from pytest_bdd import given, then
+from pytest_bdd import given, then, when
 
 from bru_conformance.protocol import JobState
 from bru_conformance.world import World
@@ -51,7 +51,15 @@ def limit_all_free(world: World) -> None:
 
 
 @given(p("the system's jobLimit is {limit:d}"))
+@when(p("the system's jobLimit becomes {limit:d}"))
 def system_job_limit(world: World, limit: int) -> None:
     """The SYSTEM reports and enforces this jobLimit from now on (Environment.set_job_limit): a value no app
     could have assumed."""
     world.env.set_job_limit(limit)
+
+
+@then(p("the jobLimit the system reports is {limit:d}"))
+def limit_reads(world: World, limit: int) -> None:
+    """jobLimit as the app reads it."""
+    got = world.library.job_limit()
+    assert got == limit, f"jobLimit reads {got}, expected {limit}"

@@ -203,7 +203,8 @@ def limit_per_call(world: World) -> None:
     by_process: dict[int, list[observe.ObservedCall]] = {}
     for call in observe.calls(world.trace):
         by_process.setdefault(call.process, []).append(call)
-    assert any(len(cs) > 1 for cs in by_process.values()), "no extension process served more than one call"
+    if not any(len(cs) > 1 for cs in by_process.values()):
+        not_applicable("no extension process served more than one call (each was killed or ended), so calls of one process cannot be compared")
     for process, cs in by_process.items():
         if not cs[0].killed:
             late = [i + 1 for i, c in enumerate(cs) if c.killed]

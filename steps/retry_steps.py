@@ -58,3 +58,18 @@ def acknowledged_before_retrying_again(world: World) -> None:
     assert "retry" in later, "the app never retried again after the refusal"
     assert later.index("retry") > 0 and "acknowledge" in later[:later.index("retry")], \
         "the app retried again before it acknowledged any job"
+
+
+@then("the system refused none of the app's retries with limitExceeded")
+def no_retry_refused(world: World) -> None:
+    """RET-05 under the article's reading of AMB-02: no change block of the app holding a retry failed with
+    limitExceeded (an app that acknowledges finished jobs first always has the room its retry needs)."""
+    code = int(PhotoKitErrorCode.LIMIT_EXCEEDED)
+    staged = False
+    for e in observe.app_events(world.trace):
+        if e.call == "begin_changes" and e.error is None:
+            staged = False
+        elif e.call == "retry" and e.error is None:
+            staged = True
+        elif e.call == "commit_changes" and staged and e.error and e.error.get("code") == code:
+            raise AssertionError(f"a change block of the app holding a retry was refused with limitExceeded (event {e.seq})")

@@ -54,10 +54,15 @@ def test_every_reading_is_covered_by_the_alternative_runs() -> None:
     assert every <= covered
 
 
-def test_a_run_that_executes_nothing_fails(tmp_path: Path) -> None:
+def test_a_run_that_executes_nothing_fails_and_keeps_the_previous_reports(tmp_path: Path) -> None:
     code, out, results = run(tmp_path, "--profile", "ios-26.1", "-k", "no_scenario_has_this_name")
-    assert code == 3, out
-    assert results is not None and results["verdict"] == "error"
+    assert code == 3 and results is None and "no scenario was executed" in out, out
+    code, out, before = run(tmp_path, "--profile", "ios-26.1", "-k", "ACK-01")
+    assert code == 0 and before is not None
+    stamp = (tmp_path / "reports" / "results.json").stat().st_mtime_ns
+    code, out, after = run(tmp_path, "--profile", "ios-26.1", "-k", "no_scenario_has_this_name")
+    assert code == 3 and "left as they were" in out, out
+    assert after == before and (tmp_path / "reports" / "results.json").stat().st_mtime_ns == stamp
 
 
 def test_one_profile_and_one_role(tmp_path: Path) -> None:

@@ -76,7 +76,7 @@ def test_creation_with_interop_header_gets_104_with_location_before_final(v, pro
     interim = ex.informational[0]
     assert interim.reason == "Upload Resumption Supported"
     assert interim.header("upload-draft-interop-version") == str(v)
-    assert interim.header("location", ).startswith(base + "/upload/")
+    assert interim.header("location").startswith(base + "/upload/")
     assert ex.status == 201 and ex.header("location") == interim.header("location")
     assert ex.header("x-server-id") == stored.id
     assert stored.complete and sha(stored.data) == sha(BODY)
@@ -239,6 +239,13 @@ def test_half_open_transfer_is_cut_off_by_a_new_request(v, probe_for):
         stored = srv.upload_at(loc)
     assert stale.status is None and stale.held
     assert stored.complete and sha(stored.data) == sha(BODY)
+
+
+def test_expect_continue_still_gets_its_100_after_the_104():
+    with running_server() as (base, srv):
+        held = Probe(base, interop=8).hold(BODY[:100], send=0, headers={"Expect": "100-continue"}, wait_for=100)
+        assert [i.status for i in held.record.informational] == [104, 100]
+        assert held.finish().status == 201 and srv.upload_at(held.record.location).data == BODY[:100]
 
 
 # --- records, redaction, lifecycle ---------------------------------------------------------------

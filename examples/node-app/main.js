@@ -364,7 +364,9 @@ class BackupApp {
   /** The orphans still in flight (an acknowledgement that paired one has ended its entry). */
   orphans() {
     const store = this.store;
-    for (const rid of store.orphaned) if (!(store.inFlight.has(rid) && store.inFlight.get(rid) === null)) store.orphaned.delete(rid);
+    for (const rid of store.orphaned) {
+      if (store.inFlight.get(rid) !== null) store.orphaned.delete(rid); // ended (undefined) or placed by id
+    }
     return store.orphaned;
   }
 

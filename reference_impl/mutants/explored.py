@@ -40,6 +40,8 @@ FOUND_WITHIN: dict[str, int] = {
     "retry_drops_headers": 100, "retry_ignores_new_destination": 100, "retry_keeps_error": 100,
     "retry_new_identifier": 100, "retry_set_includes_retried": 100, "retry_twice": 100, "start_skips_pending": 100,
     "transfer_drops_destination_headers": 100, "uploads_continue_after_disable": 100,
+    # issue 11 (blind_spot_mutants): already in the invariants' reach
+    "app_extension_lacks_termination": 100, "app_waits_for_deleted_photo": 100, "enable_twice_new_configuration": 100,
 }
 
 # Why a mutant is out of the machines' reach, one reason per kind of rule.
@@ -97,11 +99,10 @@ OUT_OF_REACH: dict[str, str] = {
     "app_enables_with_limited_access": CONSENT_APP, "app_ignores_termination": STOPPING,
     "app_no_disable_on_sign_out": NOT_AN_ACTION,
     # issue 11 (blind_spot_mutants)
-    "legacy_notice_on_27": NEW, "async_notice_on_26": NEW, "app_extension_lacks_termination": NEW,
-    "no_call_after_failed_jobs": NEW, "retry_in_call_never_started": NEW, "starts_lost_on_kill": NEW,
-    "missed_call_never_rescheduled": NEW, "runtime_limit_from_launch": NEW, "refused_block_keeps_changes": NEW,
-    "job_limit_reports_constant": NEW, "app_reads_limit_assumes_50": NEW, "app_caches_job_limit": NEW,
-    "app_first_resource_only": NEW, "app_retry_drops_metadata": NEW, "app_waits_for_deleted_photo": NEW,
-    "app_process_action_before_26_5": NEW, "app_nests_change_blocks": NEW, "enable_twice_new_configuration": NEW,
+    "legacy_notice_on_27": NEW, "async_notice_on_26": NEW, "no_call_after_failed_jobs": NEW,
+    "retry_in_call_never_started": NEW, "starts_lost_on_kill": NEW, "missed_call_never_rescheduled": NEW,
+    "runtime_limit_from_launch": NEW, "refused_block_keeps_changes": NEW, "job_limit_reports_constant": NEW,
+    "app_reads_limit_assumes_50": NEW, "app_caches_job_limit": NEW, "app_first_resource_only": NEW,
+    "app_retry_drops_metadata": NEW, "app_process_action_before_26_5": NEW, "app_nests_change_blocks": NEW,
     "app_retries_before_acknowledging": NEW, "app_no_result_on_error": NEW, "async_call_driven_once": NEW,
 }

@@ -72,6 +72,8 @@ class ConnectionHandler:
             "kind": None, "upload_id": None, "informational": [], "status": None,
             "response_headers": [], "body_received": 0, "outcome": None,
         })
+        # h11 forgets the expectation once any 1xx (our 104) is sent, so note it now.
+        self.expects_continue = self.wire.conn.they_are_waiting_for_100_continue
         path = urlsplit(target).path
         try:
             if method == "OPTIONS":
@@ -112,10 +114,10 @@ class ConnectionHandler:
             return str(self.cfg.max_size if self.cfg.max_size is not None else APPLE_EXAMPLE_LIMIT).encode()
         return ser_limit(self.cfg.max_size)
 
-    def interim(self, headers: list[tuple[str, Any]]) -> None:
-        self.wire.interim(104, headers, b"Upload Resumption Supported")
+    def interim(self, headers: list[tuple[str, Any]], status: int = 104, reason: bytes = b"Upload Resumption Supported") -> None:
+        self.wire.interim(status, headers, reason)
         with self.store.lock:
-            self.rec["informational"].append({"status": 104, "headers": [[n, _text(v)] for n, v in headers]})
+            self.rec["informational"].append({"status": status, "headers": [[n, _text(v)] for n, v in headers]})
 
     def final(self, status: int, headers: list[tuple[str, Any]], body: bytes = b"", *, head: bool = False,
               outcome: str = "ok") -> None:
@@ -245,6 +247,9 @@ class ConnectionHandler:
         drop = self.cfg.drop_mid_body if self.rec["kind"] in ("creation", "plain") else None
         got = 0
         try:
+            if self.expects_continue and self.wire.conn.their_state is h11.SEND_BODY:
+                # A 104 does not stand in for the 100 the client asked for (draft-10 onwards says so).
+                self.interim([], 100, b"Continue")
             for chunk in self.wire.body():
                 if drop is not None and got + len(chunk) >= drop:
                     chunk = chunk[: drop - got]
