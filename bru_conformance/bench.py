@@ -67,6 +67,44 @@ def initial_backup(assets: int, job_limit: int = 50, profile: str = "ios-27.0") 
     gc.unfreeze()
 
 
+def _backup(assets: int, job_limit: int, profile: str = "ios-27.0") -> tuple[object, object]:
+    """An initial backup of `assets` one-photo assets, run to its end; (system, app)."""
+    from reference_impl import ReferenceApp, ReferenceSystem
+
+    system = ReferenceSystem(get_profile(profile), Assumptions())
+    system.queue.job_limit = job_limit
+    system.install_app()
+    system.set_authorization(system.user_answer)
+    system.add_assets(Asset(f"a{i}", (AssetResource(f"r{i}", f"a{i}"),)) for i in range(assets))
+    app = ReferenceApp(system, system.profile, AppAccount())
+    system.attach_app(app)
+    app.turn_on_backup()
+    while not (system.processing_calls() and system.processing_calls()[-1].result is ProcessingResult.COMPLETED
+               and not system.in_flight()):
+        system.advance(3600.0)
+    return system, app
+
+
+def count_work(assets: int, job_limit: int = 5, profile: str = "ios-27.0") -> int:
+    """Work done by an initial backup, counted as the interpreter's line events (every line run, every loop and
+    comprehension iteration) through a trace hook, not a clock: the same count on any machine, however busy, so
+    a quadratic path shows as a ratio, deterministically. A small jobLimit makes many processing calls, where a
+    per-call scan of the library would show."""
+    events = 0
+
+    def count(frame, event, arg):  # type: ignore[no-untyped-def]
+        nonlocal events
+        events += 1
+        return count
+
+    sys.settrace(count)
+    try:
+        _backup(assets, job_limit, profile)
+    finally:
+        sys.settrace(None)
+    return events
+
+
 def scaling(small: int = 10_000, large: int = 100_000, job_limit: int = 50) -> Iterator[str]:
     """Both sizes in one process (a warm-up run first), and the wall-time ratio large/small."""
     list(initial_backup(1_000, job_limit))

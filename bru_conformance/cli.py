@@ -230,7 +230,10 @@ def merge(parts: tuple[Path, ...], report_dir: Path) -> None:
 @click.argument("results", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="where to write (default: beside RESULTS)")
-@click.option("--allure-html", is_flag=True, help="also build the Allure HTML site with `npx allure` (needs Node.js)")
+@click.option("--allure-html", is_flag=True,
+              help="also build the Allure HTML site (allure-report/) from the allure-results/ beside RESULTS: with `npx allure` "
+                   "(Allure 3, needs Node.js) or an Allure 2 or 3 on PATH; exit 2 when there are no Allure results or no Allure, "
+                   "3 when Allure fails")
 def report(results: Path, report_dir: Path | None, allure_html: bool) -> None:
     """Re-render every report from a saved results.json (validated first)."""
     from bru_conformance.reports import rerender
@@ -244,9 +247,14 @@ def report(results: Path, report_dir: Path | None, allure_html: bool) -> None:
     document = json.loads(path.read_text(encoding="utf-8"))
     print_summary(document, path.parent)
     if allure_html:
-        from bru_conformance.allure_support import build_html
+        from bru_conformance.allure_support import AllureError, build_html
 
-        click.echo(build_html(path.parent))
+        try:
+            site = build_html(path.parent, results.parent / "allure-results")
+        except AllureError as exc:
+            click.echo(f"allure HTML site not built: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        click.echo(f"allure HTML site: {site} (serve it with `npx allure open {site}`)")
     sys.exit(document["gate"]["exit_code"])
 
 

@@ -313,7 +313,7 @@ class Implementation:
     system: SystemFactory | None = None
     app: AppFactory | None = None
     profiles: tuple[str, ...] = ()
-    capabilities: frozenset[str] = frozenset()
+    capabilities: frozenset[str] = frozenset()  # optional Environment controls it offers (CAPABILITIES)
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -321,3 +321,11 @@ class Implementation:
 
 
 TraceSink = Callable[[TraceEvent], None]
+
+#: Optional Environment controls a SYSTEM implementation may offer, by the name it declares in `capabilities`
+#: (in-process `Implementation.capabilities`, out-of-process the handshake's `capabilities`). A scenario that
+#: needs one the SYSTEM under test does not declare is `unsupported`, never failed. The reference offers all.
+CAPABILITIES: dict[str, str] = {
+    "set-job-limit": "Environment.set_job_limit: the jobLimit reported and enforced from now on (LIM-05 scenarios vary it)",
+    "refuse-next-change-block": "Environment.refuse_next_change_block: refuse the next non-empty change block with an error (PRO-03, PRO-12)",
+}

@@ -51,6 +51,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from bru_conformance import observe
 from bru_conformance.assumptions import Assumptions
 from bru_conformance.contracts import Implementation
 from bru_conformance.counterexample import Counterexample, write
@@ -81,6 +82,7 @@ class JobFacts:
     token: str
     error: str | None = None
     header: tuple[str, str] | None = None
+    download: bool = False  # a download-only job: no destination, never sent to the server
 
 
 class Violation(AssertionError):
@@ -130,6 +132,8 @@ class _Machine(RuleBasedStateMachine):
         self.world: World | None = None
         self.log: list[tuple[str, str]] = []
         self.failed = False
+        self.changed_seq = 0  # trace position of the latest library change a step made (a photo added or deleted)
+        self._calls_cache: tuple[int, list[observe.ObservedCall]] = (-1, [])
 
     def pick_profile(self, which: int) -> str:
         """The profiles explored (all by default), in their catalogue order; shrinks toward the first."""
@@ -157,12 +161,16 @@ class _Machine(RuleBasedStateMachine):
         """Take one action, exactly as the step `text` does when a scenario runs it."""
         STEP_COUNTER[0] += 1
         self.log.append((keyword, text))
+        photos = len(self.w.resources)
         try:
             return fn(self.w, *args)
         except Violation:
             raise
         except Exception as exc:  # the step itself broke (e.g. an assertion inside it): it fails on replay too
             raise self.violation(rule or self.step_rule, f"step {text!r} failed: {exc!r}") from exc
+        finally:
+            if len(self.w.resources) != photos:
+                self.changed_seq = len(self.w.trace.events)
 
     def expect(self, rule: str, text: str, fn: Callable[..., Any], *args: Any) -> None:
         """Check an invariant by running the `Then` step that states it; a failure ends the run."""
@@ -171,6 +179,19 @@ class _Machine(RuleBasedStateMachine):
         except AssertionError as exc:
             self.log.append(("Then", text))
             raise self.violation(rule, f"{text}: {exc}") from exc
+
+    def calls(self) -> list[observe.ObservedCall]:
+        """The processing calls so far as the harness saw them (`observe.calls` on its own trace), recomputed
+        only when the trace grew."""
+        size = len(self.w.trace.events)
+        if self._calls_cache[0] != size:
+            self._calls_cache = (size, observe.calls(self.w.trace))
+        return self._calls_cache[1]
+
+    def can(self, capability: str) -> bool:
+        """The SYSTEM under test offers this optional Environment control (contracts.CAPABILITIES)."""
+        offered = getattr(self.w, "system_capabilities", None)
+        return capability in offered if offered is not None else not self.config.plugged
 
     @invariant()
     def checked(self) -> None:
@@ -209,23 +230,52 @@ class _ConditionEvents:
 
     ss: Any
     step: Callable[..., Any]  # provided by _Machine
+    w: World
     online = True    # the world starts on Wi-Fi ...
     powered = True   # ... with power for background work
+    network_name = "Wi-Fi"
+    blocked_seq = 0  # trace position when network or power last stopped allowing work
 
-    @rule(network=st.sampled_from(["Wi-Fi", "cellular", "unavailable"]))
+    @rule(change=st.sampled_from(["Wi-Fi", "cellular", "unavailable", "power lost", "power back"]))
+    def conditions(self, change: str) -> None:
+        if change.startswith("power"):
+            self.power(change == "power back")
+        else:
+            self.network(change)
+
     def network(self, network: str) -> None:
         from steps.vocabulary import NETWORKS
 
         self.step("When", f"the network becomes {network}", self.ss.network_is, NETWORKS[network])
-        self.online = network != "unavailable"
+        self.online, self.network_name = network != "unavailable", network
+        if not self.online:
+            self.blocked_seq = len(self.w.trace.events)
 
-    @rule(ok=st.booleans())
     def power(self, ok: bool) -> None:
         if ok:
             self.step("When", "power conditions allow background work again", self.ss.power_ok)
         else:
-            self.step("Given", "power conditions do not allow background work", self.ss.power_bad)
+            self.step("When", "power conditions stop allowing background work", self.ss.power_bad)
+            self.blocked_seq = len(self.w.trace.events)
         self.powered = ok
+
+
+#: how sure the SYSTEM machine is of its jobs' states since its last check: it acted itself (EXACT), a processing
+#: call ran (CALL: uploads may have moved on, none failed), or virtual time passed (TIME: anything SYSTEM_MOVES allows)
+EXACT, CALL, TIME = 0, 1, 2
+CALL_MOVES: dict[JobState | None, set[JobState | None]] = {
+    R: {R, P, S}, P: {P, S}, S: {S}, F: {F}, None: {None}}
+#: calls the SYSTEM machine makes by their Apple name (steps.versions_steps) -> the API the profile must offer
+API_NAMES = {"fetchJobs(.process)": "Action.process", "setUploadJobExtensionEnabled(true)": "PHPhotoLibrary.setUploadJobExtensionEnabled",
+             "enableUploadJobExtension(with:)": "PHPhotoLibrary.enableUploadJobExtension",
+             "uploadJobExtensionOptions": "PHPhotoLibrary.uploadJobExtensionOptions",
+             "setUploadJobExtensionOptions(_:)": "PHPhotoLibrary.setUploadJobExtensionOptions",
+             "creationRequestForJob(destination:resource:)": "PHAssetResourceUploadJobChangeRequest.creationRequestForJob",
+             "cancel()": "PHAssetResourceUploadJobChangeRequest.cancel"}
+#: the rule of each release's additions (VER-01 also for the iOS-only APIs on macOS)
+VERSION_RULES = {(26, 1): "VER-01", (26, 4): "VER-02", (26, 5): "VER-03", (27, 0): "VER-04"}
+#: work the harness extension can do inside its next processing call: step wording and the change's verb
+IN_CALL = {"create": "creates", "retry": "retries", "acknowledge": "acknowledges"}
 
 
 class SystemMachine(_ConditionEvents, _Machine):
@@ -233,21 +283,45 @@ class SystemMachine(_ConditionEvents, _Machine):
 
     role = "system"
 
-    @initialize(which=st.integers(0, len(PROFILES) - 1))
-    def start(self, which: int) -> None:
+    @initialize(which=st.integers(0, len(PROFILES) - 1), limit=st.integers(3, 17), work=st.sampled_from([0, 10]),
+                suspends=st.booleans())
+    def start(self, which: int, limit: int, work: int, suspends: bool) -> None:
+        import steps.limits_steps as limits_steps
+        import steps.processing_steps as processing_steps
+
         self._build(self.pick_profile(which))
         self.js, self.ss, self.aps = _system_steps()
+        self.ps = processing_steps
         self.model: dict[str, JobState | None] = {}
         self.retried: set[str] = set()
         self.facts: dict[str, JobFacts] = {}
         self.gone: set[str] = set()  # jobs acknowledged or cancelled by the last action
         self.freed = False  # a job was retried, acknowledged or cancelled: the limit accounting has a history
-        self.uncertain = False
+        self.uncertain = EXACT
         self.enabled = True
         self.access = AuthorizationStatus.AUTHORIZED
         self.counter = 0
+        self.in_call: dict[str, str] = {}  # job made or retried by the harness inside a call -> the rule its upload answers to
+        self.work = work  # seconds the harness extension works in each call
+        self.per_call_fates = True  # no kill scripted and the work per call unchanged: LIM-06's per-process check holds
+        self.ran_on = False
+        self.seen_calls = 0  # processing calls already checked for their entry points
+        self.answer = ProcessingResult.COMPLETED  # what the harness extension answers
+        self.prevents, self.options_rule = False, "ACT-22"  # 27: the options prevent expensive network access (default: no)
+        self.cancelled_seq = 0  # trace position of the latest cancel of a job in flight
+        self.doomed: set[str] = set()  # jobs made in a call whose upload the server will fail (not ended by upload_ends)
+        self.suspends = suspends and self.w.profile.async_extension  # 27: the harness's processJobs awaits before answering
         self.step("Given", "the upload extension is enabled", self.ss.extension_enabled, rule="ACT-01")
+        self.enabled_seq = len(self.w.trace.events)  # evidence of a call owed counts from the latest enable or disable
         self.expect("LIM-05", "the jobLimit is a positive number read from the system", self.js.limit_positive)
+        if self.can("set-job-limit"):  # a value no SYSTEM could have compiled in
+            self.step("Given", f"the system's jobLimit is {limit}", limits_steps.system_job_limit, limit, rule="LIM-05")
+            self.expect("LIM-05", f"the jobLimit the system reports is {limit}", limits_steps.limit_reads, limit)
+        if work:
+            self.step("Given", f"the extension works for {work} seconds in every processing call", processing_steps.harness_works,
+                      work, 1)
+        if self.suspends:
+            self.step("Given", "the extension's processJobs suspends 3 times before it answers", processing_steps.harness_suspends, 3)
         self.limit = self.w.sut.library.job_limit()
 
     # ------------------------------------------------------------------------ helpers
@@ -275,16 +349,47 @@ class SystemMachine(_ConditionEvents, _Machine):
             return "a PhotoKit error"
         return "limitExceeded" if self._counted() + count > self.limit else None
 
+    def _active(self) -> bool:
+        return self.enabled and self.access is AuthorizationStatus.AUTHORIZED
+
+    def _good(self) -> bool:
+        """Everything allows work: enabled with full access, a network (not a cellular one the options keep it
+        from), power."""
+        return self._active() and not self._forbidden()
+
+    def _forbidden(self) -> bool:
+        """No processing call may come now: disabled, no network, no power (ACT-10, PRO-02), or a cellular network
+        the options prevent (ACT-23)."""
+        return not (self.enabled and self.online and self.powered) or (self.prevents and self.network_name == "cellular")
+
+    def _retry_room(self) -> bool:
+        """Under AMB-02's article reading a retry at the jobLimit is refused."""
+        return not (self.w.assumptions.model("AMB-02") == "retry-checks-limit" and self._counted() >= self.limit)
+
     # ------------------------------------------------------------------------ the app's actions
     @rule()
     def create_one(self) -> None:
+        self.create_special("photo")
+
+    @rule(kind=st.sampled_from(["iCloud-only photo", "download-only"]))
+    def create_special(self, kind: str) -> None:
+        """One job in a block: an upload job (for a photo that may be only in iCloud: the system fetches it first,
+        CRE-14), or from 26.4 a download-only job (counted under the jobLimit, AMB-08), which is never sent to
+        the server (CRE-15), reads as download-only (STA-10) and waits to be acknowledged (CRE-16)."""
         self.counter += 1
         alias = f"j{self.counter}"
         error = self._creation_error(1)
-        self.step("When", f'the app creates an upload job for "{alias}"', self.js.create_one, alias)
+        if kind == "download-only" and self.w.profile.has("creationRequestForDownloadJob") and self.w.assumptions["AMB-08"] == "counted":
+            self.step("When", f'the app creates a download-only job for "{alias}"', self.js.create_download, alias)
+        else:
+            if kind == "iCloud-only photo":
+                self.step("Given", f'the library holds an iCloud-only photo "{alias}"', self.ss.library_holds_icloud_photo, alias)
+            kind = "photo"
+            self.step("When", f'the app creates an upload job for "{alias}"', self.js.create_one, alias)
         self._outcome("CRE-07", error)
         if error is None:
             self._made(alias, R)
+            self.facts[alias].download = kind == "download-only"
 
     @rule(count=st.integers(1, 4))
     def create_many(self, count: int) -> None:
@@ -296,7 +401,7 @@ class SystemMachine(_ConditionEvents, _Machine):
             for i in range(start, start + count):
                 self._made(f"new-{i}", R)
 
-    @precondition(lambda self: self.enabled and self.access is AuthorizationStatus.AUTHORIZED)
+    @precondition(lambda self: self._active())
     @rule(state=st.sampled_from(["registered", "pending", "succeeded", "failed", "spent", "recovered"]))
     def arrange_job(self, state: str) -> None:
         from steps.vocabulary import STATES
@@ -318,7 +423,7 @@ class SystemMachine(_ConditionEvents, _Machine):
             self.step("Given", f'job "{alias}" is {state}', self.js.job_in_state, alias, STATES[state], rule="STA-01")
             self._made(alias, STATES[state])
 
-    @precondition(lambda self: self.enabled and self.access is AuthorizationStatus.AUTHORIZED)
+    @precondition(lambda self: self._active())
     @rule(free=st.integers(0, 2), state=st.sampled_from(["registered", "pending", "succeeded", "failed"]))
     def fill_slots(self, free: int, state: str) -> None:
         import steps.limits_steps as limits_steps
@@ -338,8 +443,7 @@ class SystemMachine(_ConditionEvents, _Machine):
         for i in range(first, first + count):
             self._made(f"slot-{i}", STATES[state])
 
-    @precondition(lambda self: self.freed and self.enabled and self.access is AuthorizationStatus.AUTHORIZED
-                  and "probe-0" not in self.w.jobs)
+    @precondition(lambda self: self.freed and self._active() and "probe-0" not in self.w.jobs)
     @rule()
     def probe_capacity(self) -> None:
         """Fill the room left under the jobLimit, checking it is exactly what the model counts (LIM-01): one
@@ -358,30 +462,38 @@ class SystemMachine(_ConditionEvents, _Machine):
         self.step("When", f'the app acknowledges job "{alias}"', self.js.acknowledge, alias)
         if before in (S, F):
             self._outcome("ACK-01", None)
-            self.model[alias] = None
-            self.gone.add(alias)
-            self.freed = True
+            self._ended_by_app(alias)
         else:
             self._outcome("ACK-01", "a PhotoKit error")
 
+    def _ended_by_app(self, alias: str) -> None:
+        """The job was acknowledged or cancelled: gone, its slot free."""
+        self.model[alias] = None
+        self.gone.add(alias)
+        self.freed = True
+
+    def _retried(self, alias: str, fresh: bool) -> None:
+        self.model[alias] = R
+        self.retried.add(alias)
+        self.freed = True
+        self.facts[alias] = JobFacts(self.w.token if fresh else self.facts[alias].token)
+
     @precondition(lambda self: any(s is not None for s in self.model.values()))
-    @rule(data=st.data(), fresh=st.booleans())
-    def retry(self, data: st.DataObject, fresh: bool) -> None:
-        """Retry keeping the job's destination, or with a new one carrying refreshed credentials (RET-02)."""
-        alias = data.draw(st.sampled_from(self._aliases(R, P, S, F)), label="job")
+    @rule(data=st.data(), fresh=st.booleans(), failed=st.booleans())
+    def retry(self, data: st.DataObject, fresh: bool, failed: bool) -> None:
+        """Retry a failed job (retried before or not) or any job, keeping its destination or with a new one carrying
+        refreshed credentials (RET-02)."""
+        alias = data.draw(st.sampled_from(self._aliases(F) if failed and self._aliases(F) else self._aliases(R, P, S, F)), label="job")
         before = self.model[alias]
         if fresh:
             self.step("When", f'the app retries job "{alias}" with a new destination', self.js.retry_new, alias)
         else:
             self.step("When", f'the app retries job "{alias}" keeping its destination', self.js.retry_keep, alias)
         if before is F and alias not in self.retried:
-            at_limit = self.w.assumptions.model("AMB-02") == "retry-checks-limit" and self._counted() >= self.limit
+            at_limit = not self._retry_room()
             self._outcome("RET-03" if at_limit else "RET-01", "limitExceeded" if at_limit else None)
             if not at_limit:
-                self.model[alias] = R
-                self.retried.add(alias)
-                self.freed = True
-                self.facts[alias] = JobFacts(self.w.token if fresh else self.facts[alias].token)
+                self._retried(alias, fresh)
         else:
             self._outcome("RET-01", "a PhotoKit error")
 
@@ -393,24 +505,194 @@ class SystemMachine(_ConditionEvents, _Machine):
         self.step("When", f'the app cancels job "{alias}"', self.js.cancel, alias)
         if before in (R, P):
             self._outcome("CAN-01", None)
-            self.model[alias] = None  # CAN-02: acknowledged at once
-            self.gone.add(alias)
-            self.freed = True
+            self._ended_by_app(alias)  # CAN-02: acknowledged at once
+            self.cancelled_seq = len(self.w.trace.events)
         else:
             self._outcome("CAN-01", "a PhotoKit error")
 
-    @rule()
-    def nested_block(self) -> None:
-        self.step("When", "the app opens a change block inside another", self.js.nested_block)
-        self._outcome("ERR-05", "an exception for a nested change block")
+    @precondition(lambda self: self._active() and self.w.profile.has("cancel") and self.w.profile.has("creationRequestForJob"))
+    @rule(data=st.data())
+    def mixed_block(self, data: st.DataObject) -> None:
+        """One block (26.4+) acknowledging a finished job, retrying a failed one, cancelling a queued one and
+        creating one job more than the room left even once the acknowledged and cancelled jobs' slots are free:
+        it fails with limitExceeded and applies none of its changes (CRE-07; AMB-07 all-or-nothing). Jobs it
+        needs and the model lacks are arranged first. The accepted form is not explored: the step does not name
+        the jobs it creates, so the model could not follow them."""
+        from steps.vocabulary import STATES
 
+        roles: dict[str, list[str]] = {"failed": [a for a in self._aliases(F) if a not in self.retried]}
+        picked: dict[str, str] = {}
+        for role, states in (("failed", ()), ("succeeded", (S, F)), ("registered", (R, P))):
+            pool = roles.get(role) or [a for a in self._aliases(*states) if a not in picked.values()]
+            if pool:
+                picked[role] = data.draw(st.sampled_from(pool), label=f"{role} job")
+            elif self._counted() < self.limit:  # arrange one, as the feature's scenario does
+                self.counter += 1
+                picked[role] = alias = f"j{self.counter}"
+                self.step("Given", f'job "{alias}" is {role}', self.js.job_in_state, alias, STATES[role], rule="STA-01")
+                self._made(alias, STATES[role])
+            else:
+                return
+        finished, broken, waiting = picked["succeeded"], picked["failed"], picked["registered"]
+        count = self.limit - self._counted() + 3
+        before = {a: self.model[a] for a in (finished, broken, waiting)}
+        self.step("When", f'the app acknowledges job "{finished}", retries job "{broken}", cancels job "{waiting}" and creates '
+                  f"{count} upload jobs in one change block", self.js.mixed_block, finished, broken, waiting, count)
+        self._outcome("CRE-07", "limitExceeded")
+        observed = self._observed()
+        for alias, state in before.items():  # all or nothing: the three jobs are as they were
+            got = observed[alias].state if alias in observed else None
+            if got is not state:
+                self.expect("CRE-07", f'job "{alias}" is {state.name.lower()}', self.js.job_is, alias, state)  # type: ignore[union-attr]
+                raise self.violation("CRE-07", f"the refused block changed job {alias}: {state} -> {got}")
+
+    @rule(nested=st.booleans())
+    def misuse(self, nested: bool) -> None:
+        """A nested change block (ERR-05) or a creation outside one (CRE-01) raises."""
+        if nested:
+            self.step("When", "the app opens a change block inside another", self.js.nested_block)
+            self._outcome("ERR-05", "an exception for a nested change block")
+        else:
+            self.step("When", "the app creates an upload job outside a change block", self.js.create_outside)
+            self._outcome("CRE-01", "an exception for a change request outside a change block")
+
+    # ------------------------------------------------------------------------ the harness extension
+    @rule(result=st.sampled_from([".completed", ".processing", ".failure"]))
+    def harness_answers(self, result: str) -> None:
+        from steps.vocabulary import RESULTS
+
+        self.step("Given", f"the extension answers every processing call with {result}", self.ps.harness_answers, RESULTS[result])
+        self.answer = RESULTS[result]
+
+    ENDS = st.sampled_from(["returns", "notice after", "notice at change", "kill at change", "kill after its work"])
+
+    @precondition(lambda self: self._active())
+    @rule(end=ENDS, pending=st.booleans())
+    def processing_call(self, end: str, pending: bool) -> None:
+        """A processing call in which the harness extension does nothing; it returns, or a notice follows it. With
+        `pending` a job is arranged to be uploading at the time, which a notice must not fail (TER-04)."""
+        if pending and self._counted() < self.limit:
+            self.counter += 1
+            alias = f"j{self.counter}"
+            self.step("Given", f'job "{alias}" is pending', self.js.job_in_state, alias, P, rule="STA-01")
+            self._made(alias, P)
+        self._call("nothing", None, end)
+
+    @precondition(lambda self: self._active() and self._counted() < self.limit)
+    @rule(end=ENDS, doomed=st.booleans(), processing=st.booleans(), wait=st.booleans())
+    def call_creates(self, end: str, doomed: bool, processing: bool, wait: bool) -> None:
+        """The harness extension creates a job inside the call (its upload, maybe scripted to fail, comes after);
+        answering that call .processing, it is owed another once the job is done, failed or not (PRO-05). With
+        `wait` the system is given time right after the call (`_patience`)."""
+        from steps.vocabulary import OUTCOMES
+
+        if processing and self.answer is not ProcessingResult.PROCESSING:
+            self.harness_answers(".processing")
+        self.counter += 1
+        alias = f"j{self.counter}"
+        if doomed:
+            self.step("Given", f'the upload of "{alias}" will fail with a timeout', self.aps.upload_will_fail, alias, OUTCOMES["a timeout"])
+        self.step("Given", f'in its next processing call the extension creates an upload job for "{alias}"', self.ps.creates_inside_call, alias)
+        if self._call("create", alias, end) and doomed:
+            self.doomed.add(alias)
+            self.facts[alias].error = FAILURE_CODES["a timeout"]
+        if wait:
+            self._patience()
+
+    @precondition(lambda self: self._active() and self._retry_room() and any(a not in self.retried for a in self._aliases(F)))
+    @rule(data=st.data(), end=ENDS, wait=st.booleans())
+    def call_retries(self, data: st.DataObject, end: str, wait: bool) -> None:
+        """The harness extension retries a failed job (keeping its destination) inside the call; with `wait` the
+        system is given time right after it (`_patience`)."""
+        alias = data.draw(st.sampled_from([a for a in self._aliases(F) if a not in self.retried]), label="job")
+        self.step("Given", f'in its next processing call the extension retries job "{alias}" keeping its destination',
+                  self.ps.retries_inside_call, alias)
+        self._call("retry", alias, end)
+        if wait:
+            self._patience()
+
+    @precondition(lambda self: self._active() and any(s in (S, F) for s in self.model.values()))
+    @rule(data=st.data(), end=ENDS)
+    def call_acknowledges(self, data: st.DataObject, end: str) -> None:
+        """The harness extension acknowledges a finished job inside the call."""
+        alias = data.draw(st.sampled_from(self._aliases(S, F)), label="job")
+        self.step("Given", f'in its next processing call the extension acknowledges job "{alias}"', self.ps.acknowledges_inside_call, alias)
+        self._call("acknowledge", alias, end)
+
+    def _call(self, work: str, alias: str | None, end: str) -> bool:
+        """Make a processing call (the harness's work for it already queued): it returns, a termination notice
+        follows it, or a notice or a kill comes the moment the harness's change commits (a kill leaves the change
+        applied). Its notices come through the profile's method (TER-01/TER-02), no upload in flight fails on a
+        notice (TER-04, checked with the states), and a job made or retried in it is uploaded eventually (checked
+        when time passes). True when the harness's change took effect."""
+        import steps.termination_steps as termination_steps
+
+        if (alias is None and end in ("notice at change", "kill at change")) or (work == "create" and end == "kill at change"):
+            end = "kill after its work" if self.work else "notice after"  # a job created in a killed block would have no name
+        if end == "kill after its work" and not self.work:
+            end = "returns"
+        verb = IN_CALL.get(work)
+        if end == "notice after":
+            self.step("Given", "the system will send a termination notice right after the next processing call", self.aps.notice_after_call)
+        elif end == "notice at change":
+            self.step("Given", f"the system will send a termination notice right after the app commits a change that {verb} a job",
+                      termination_steps.notice_at_change, verb)
+        elif end == "kill at change":
+            self.step("Given", f"the system will kill the extension without notice right after the app commits a change that {verb} a job",
+                      termination_steps.kill_at_change, verb)
+        elif end == "kill after its work":  # the harness's calls for its change (a block is 2 or 3), then the kill at the next
+            count = {"nothing": 1, "create": 3}.get(work, 4)
+            self.step("Given", f"the system will kill the extension without notice after {count} calls into the system in the next "
+                      "processing call", self.aps.kill, count)
+        if end in ("kill at change", "kill after its work") or (end == "notice at change" and self.work):  # the notice's grace is shorter than the work
+            self.per_call_fates = False  # a call killed on purpose: LIM-06's comparison no longer applies
+        self.step("When", "the system makes a processing call", self.aps.processing_call)
+        call = self.calls()[-1]
+        self.uncertain = max(self.uncertain, CALL)
+        if self.w.harness_failure is not None:  # the SYSTEM refused a change the model says it must take
+            failure, self.w.harness_failure = self.w.harness_failure, None
+            rule_id = {"create": "CRE-07", "retry": "RET-01", "acknowledge": "ACK-01"}[work]
+            raise self.violation(rule_id, f"the harness's {work} of job {alias} inside the processing call was refused: {failure!r}")
+        events = self.w.trace.events[call.start_seq:call.end_seq or len(self.w.trace.events)]
+        # a kill right after the change committed leaves it applied (the step says so), though the commit did not return
+        kinds = (None, "ExtensionKilled") if end == "kill at change" else (None,)
+        committed = alias is not None and any(e.call == "commit_changes" and e.actor == "harness" and (e.error or {}).get("type") in kinds
+                                              for e in events)
+        if committed:
+            assert alias is not None
+            if work == "create":
+                self._made(alias, R)
+                self.in_call[alias] = "PRO-17"  # the system performs every job's transfer
+            elif work == "retry":
+                self._retried(alias, False)
+                self.in_call[alias] = "RET-01"  # a retried job is uploaded again
+            else:
+                self._ended_by_app(alias)
+        rule_id = "TER-02" if self.w.profile.async_extension else "TER-01"
+        if end == "notice after" and call.finished and not call.killed and call.error is None:
+            self.expect(rule_id, "the system sent the extension a termination notice after the processing call returned",
+                        termination_steps.notice_after_call)
+        elif end == "notice at change" and committed:
+            self.expect(rule_id, "the system sent the extension a termination notice while the processing call was running",
+                        termination_steps.notice_mid_call)
+        if self.suspends and end in ("returns", "notice after"):
+            self.expect("PRO-13", "the extension's processJobs ran to its answer", self.ps.process_jobs_finished)
+        return committed
+
+    @precondition(lambda self: self._active() and not self.ran_on)
     @rule()
-    def create_outside(self) -> None:
-        self.step("When", "the app creates an upload job outside a change block", self.js.create_outside)
-        self._outcome("CRE-01", "an exception for a change request outside a change block")
+    def runs_on(self) -> None:
+        """Once per run: a call whose extension works without end is killed (LIM-06, PRO-14: a runtime limit of
+        some value); then the harness works as before."""
+        self.step("Given", "the extension works without end in every processing call", self.ps.harness_works_forever)
+        self.step("When", "the system makes a processing call", self.aps.processing_call)
+        self.expect("LIM-06", "the processing call was killed", self.aps.call_killed)
+        self.step("Given", f"the extension works for {self.work} seconds in every processing call", self.ps.harness_works, self.work, 1)
+        self.ran_on, self.per_call_fates = True, False
+        self.uncertain = max(self.uncertain, CALL)
 
     # ------------------------------------------------------------------------ the world
-    @precondition(lambda self: any(s in (R, P) for s in self.model.values()))
+    @precondition(lambda self: bool(self._scriptable()))
     @rule(data=st.data(), outcome=st.sampled_from(["success", "a timeout", "HTTP 500", "HTTP 401", "a lost connection",
                                                     *HEADER_ANSWERS]))
     def upload_ends(self, data: st.DataObject, outcome: str) -> None:
@@ -418,7 +700,7 @@ class SystemMachine(_ConditionEvents, _Machine):
         which the job must show lower-cased (STA-07)."""
         from steps.vocabulary import OUTCOMES
 
-        alias = data.draw(st.sampled_from(self._aliases(R, P)), label="job")
+        alias = data.draw(st.sampled_from(self._scriptable()), label="job")
         if outcome in HEADER_ANSWERS:
             status, value = HEADER_ANSWERS[outcome], f"req-{self.counter}"
             self.step("When", f'the upload of job "{alias}" ends with HTTP {status} and response header "X-Request-Id" set to "{value}"',
@@ -429,9 +711,14 @@ class SystemMachine(_ConditionEvents, _Machine):
             self.step("When", f'the upload of job "{alias}" ends with {outcome}', self.js.upload_ends, alias, OUTCOMES[outcome])
             self._ended(alias, outcome != "success", FAILURE_CODES.get(outcome))
 
+    def _scriptable(self) -> list[str]:
+        """Jobs in flight whose upload the machine may end: not download-only, not already scripted to fail."""
+        return [a for a in self._aliases(R, P) if a not in self.doomed and not self.facts[a].download]
+
     def _ended(self, alias: str, failed: bool, error: str | None) -> None:
         """An upload the machine scripted has ended: the job's state, error and the credentials it went with."""
         self.model[alias] = F if failed else S
+        self.in_call.pop(alias, None)
         facts = self.facts[alias]
         facts.error, facts.header = error, None
         attempts = [req for rid, req in self.w.env.upload_attempts() if rid == self.w.resource(alias).resource_id]
@@ -448,44 +735,162 @@ class SystemMachine(_ConditionEvents, _Machine):
         self.step("When", f'the system starts the upload of job "{alias}"', self.js.starts_upload, alias)
         self.model[alias] = P
 
-    @rule(minutes=st.sampled_from([1, 10]))
+    @rule(minutes=st.sampled_from([1, 10, 0]))
     def time_passes(self, minutes: int) -> None:
+        """Time passes (0: the system is given time to finish its work, `_patience`). No call comes while work is
+        forbidden (ACT-10, PRO-02); while work is allowed, a call owed when the time began to pass and not made by
+        its end must come within the patience horizon, and a job still registered or pending after ten minutes
+        must be done by then (`_settle`)."""
         from steps.vocabulary import UNITS
 
+        if not minutes:
+            self._patience()
+            return
         text = "1 minute passes" if minutes == 1 else f"{minutes} minutes pass"
-        before = len(self.w.env.processing_calls())
+        before, owed, waiting = len(self.calls()), self._owed(), self._aliases(R, P) if self._good() else []
         self.step("When", text, self.aps.time_passes, minutes, UNITS["minute"])
-        self.uncertain = True
-        if not (self.enabled and self.online and self.powered):
+        self.uncertain = TIME
+        if self._forbidden():
             self._check_no_calls(before)
+            return
+        if owed is not None and len(self.calls()) == before:
+            self._await_call(owed)
+        if minutes >= 10 and waiting:
+            observed = self._observed()
+            if any(a in observed and observed[a].state in (R, P) for a in waiting):
+                self._settle(waiting)
+
+    def _patience(self) -> None:
+        """The system is given time to finish its work (the patience horizon): a call owed must come first; with
+        work allowed, every job registered or pending before is then done (`_settle`)."""
+        if not self._good():
+            before = len(self.calls())
+            self.step("When", "the system is given time to finish its work", self.aps.patience_passes)
+            self.uncertain = TIME
+            if self._forbidden():
+                self._check_no_calls(before)
+            return
+        owed = self._owed()
+        if owed is not None:
+            self._await_call(owed)
+        self._settle(self._aliases(R, P))
+
+    @precondition(lambda self: self._good())
+    @rule(kind=st.sampled_from(["network", "power", "extension"]), minutes=st.sampled_from([1, 10]))
+    def outage(self, kind: str, minutes: int) -> None:
+        """The network or power goes away, or the host app disables the extension, for a while; then it comes back:
+        no call comes meanwhile (PRO-02, ACT-10), and a call owed or fallen due meanwhile comes once work is
+        allowed again (PRO-02)."""
+        from steps.vocabulary import NETWORKS, UNITS
+
+        if kind == "power":
+            self.power(False)
+        elif kind == "network":
+            self.network("unavailable")
+        else:
+            self.host_toggles(False, False)
+        before = len(self.calls())
+        text = "1 minute passes" if minutes == 1 else f"{minutes} minutes pass"
+        self.step("When", text, self.aps.time_passes, minutes, UNITS["minute"])
+        self.uncertain = TIME
+        self._check_no_calls(before)
+        if kind == "power":
+            self.power(True)
+        elif kind == "network":
+            self.step("When", "the network becomes Wi-Fi", self.ss.network_is, NETWORKS["Wi-Fi"])
+            self.online, self.network_name = True, "Wi-Fi"
+        else:
+            self.host_toggles(True, False)
+        if (owed := self._owed()) is not None:
+            self._await_call(owed)
+
+    def _settle(self, waiting: list[str]) -> None:
+        """Give the system the patience horizon with work allowed throughout; then each of `waiting` (registered or
+        pending before) has ended as its upload was scripted: failed if the server was told to fail it, else
+        succeeded, for the server takes every other upload. So the system uploads jobs made or retried inside a
+        call (PRO-17, RET-01) and any other (PRO-01), also on a cellular network by default (ACT-22)."""
+        self.step("When", "the system is given time to finish its work", self.aps.patience_passes)
+        self.uncertain = TIME
+        observed = self._observed()
+        for alias in waiting:
+            job, wanted = observed.get(alias), F if alias in self.doomed else S
+            if job is None or job.state is not wanted:
+                rule_id = self.in_call.get(alias) or ("ACT-22" if self.network_name == "cellular" else "PRO-01")
+                self.expect(rule_id, f'job "{alias}" is {wanted.name.lower()}', self.js.job_is, alias, wanted)
+                raise self.violation(rule_id, f"job {alias} is {job.state if job else 'gone'} after the patience horizon")
+
+    def _owed(self) -> str | None:
+        """The rule by which, on the harness's own evidence, a processing call is owed now; None if none is.
+        A call answered .processing brings another (PRO-05), as do a library change after .completed (PRO-04)
+        and a kill (TER-06); with photos in the library a call follows the enable (PRO-02), and one that fell due
+        while network or power forbade work comes once they allow it (PRO-02). Evidence counts from the latest
+        enable or disable, and only while work is allowed.
+
+        Not claimed: a call after .processing once a job in flight was cancelled since. The reference SYSTEM
+        (`reference_impl.scheduler.CallPolicy`) waits for the jobs in flight after a .processing call that made
+        jobs, and only an upload ending reports them drained, so when the last of them is cancelled it never calls
+        again. Exploration found this; the check leaves it out until the reference is fixed."""
+        if not self._good():
+            return None
+        calls = self.calls()
+        last = calls[-1] if calls else None
+        if last is None or last.start_seq <= self.enabled_seq:
+            return "PRO-02" if self.w.resources else None
+        end = last.end_seq or last.start_seq
+        if last.killed:
+            rule_id = "TER-06"
+        elif not last.finished or last.error is not None:
+            return None
+        elif last.result is ProcessingResult.PROCESSING and self.cancelled_seq < end:
+            rule_id = "PRO-05"
+        elif last.result is ProcessingResult.COMPLETED and self.changed_seq > end:
+            rule_id = "PRO-04"
+        else:
+            return None
+        return "PRO-02" if self.blocked_seq > end else rule_id
+
+    def _await_call(self, rule_id: str) -> None:
+        self.step("Then", "the system calls the extension within the patience horizon", self.aps.called_eventually, rule=rule_id)
+        self.uncertain = TIME
 
     def _check_no_calls(self, before: int) -> None:
         """No processing call while the extension is disabled (ACT-10) or conditions forbid work (PRO-02)."""
-        import steps.processing_steps as processing_steps
-
-        if len(self.w.env.processing_calls()) > before:
-            rule_id = "ACT-10" if not self.enabled else "PRO-02"
+        if len(self.calls()) > before:
+            rule_id = "ACT-10" if not self.enabled else "PRO-02" if (self.online and self.powered) is False else "ACT-23"
             self.expect(rule_id, f"the system made {before} processing call{'' if before == 1 else 's'}",
-                        processing_steps.made_calls, before)
+                        self.ps.made_calls, before)
             raise self.violation(rule_id, "the system called the extension while "
                                  + ("disabled" if not self.enabled else "conditions did not allow work"))
 
-    @rule(access=st.sampled_from(["authorized", "limited", "denied"]))
-    def access_changes(self, access: str) -> None:
+    @rule(access=st.sampled_from(["authorized", "limited", "denied"]), enable=st.booleans())
+    def access_changes(self, access: str, enable: bool) -> None:
+        """The user changes access; with `enable` the host app then enables (refused without full access, CON-01)."""
         from steps.vocabulary import ACCESS
 
         self.step("When", f"the user changes photo library access to {access}", self.ss.access_changes, ACCESS[access])
         self.access = ACCESS[access]
+        if enable:
+            self.host_toggles(True, False)
 
-    @rule(enable=st.booleans())
-    def host_toggles(self, enable: bool) -> None:
-        """Enabling succeeds with full access and is refused with anything less (CON-01). Disabling is
-        explored with full access only: what a disable without it does is an assumption (AMB-12)."""
+    @rule(enable=st.booleans(), prevent=st.booleans())
+    def host_toggles(self, enable: bool, prevent: bool) -> None:
+        """Enabling succeeds with full access and is refused with anything less (CON-01); from 27 it may set
+        options that prevent expensive network access, and enabling again replaces the options (AMB-26, ACT-24).
+        Disabling is explored with full access only: what a disable without it does is an assumption (AMB-12)."""
         authorized = self.access is AuthorizationStatus.AUTHORIZED
         if enable:
-            self.step("When", "the host app enables the upload extension", self.ss.host_enables)
+            prevent = prevent and self._options()
+            if prevent:
+                self.step("When", "the host app enables the upload extension with expensive network access prevented",
+                          self.ss.host_enables_with_options)
+            else:
+                self.step("When", "the host app enables the upload extension", self.ss.host_enables)
             self._outcome("ACT-01" if authorized else "CON-01", None if authorized else "a PhotoKit error")
-            self.enabled = self.enabled or authorized
+            if authorized:
+                if not self.enabled:
+                    self.enabled, self.enabled_seq = True, len(self.w.trace.events)
+                if self._options():
+                    self.prevents, self.options_rule = prevent, "ACT-17" if prevent else "ACT-24"
             return
         if not authorized:
             return
@@ -493,42 +898,96 @@ class SystemMachine(_ConditionEvents, _Machine):
         self._outcome("ACT-01", None)
         if self.enabled and self.w.assumptions.model("AMB-05") == "discard":
             self.model = {a: None for a in self.model}
-        self.enabled = False
+        self.enabled, self.enabled_seq = False, len(self.w.trace.events)
+
+    def _options(self) -> bool:
+        return self.w.profile.has("PHPhotoLibrary.uploadJobExtensionOptions")
+
+    @precondition(lambda self: self._options())
+    @rule(prevent=st.booleans())
+    def host_sets_options(self, prevent: bool) -> None:
+        """27: the host app replaces the options (ACT-21: freshly created options clear a set flag); without a
+        configuration (ACT-20) or full access the change is refused."""
+        if prevent:
+            self.step("When", "the host app sets options that prevent expensive network access", self.ss.host_sets_options)
+        else:
+            self.step("When", "the host app sets freshly created options", self.ss.host_sets_default_options)
+        self._outcome("ACT-21" if self._active() else "ACT-20", None if self._active() else "a PhotoKit error")
+        if self._active():
+            self.prevents, self.options_rule = prevent, "ACT-21"
+
+    @precondition(lambda self: self._active())
+    @rule(api=st.sampled_from(sorted(API_NAMES)))
+    def app_calls(self, api: str) -> None:
+        """A call by its Apple name, in every profile: inside the profile it succeeds, outside it fails with an
+        API-unavailable error (VER-01..04). Calls that would make a job the model cannot name are made only where
+        they are unavailable; `cancel()` acts on a job "queued" arranged for it."""
+        import steps.versions_steps as versions_steps
+        from bru_conformance.profiles import AVAILABILITY
+
+        name = API_NAMES[api]
+        available = self.w.profile.has(name)
+        if api == "cancel()":
+            if available or self.model.get("queued", R) not in (R, P) or (self._counted() >= self.limit and "queued" not in self.model):
+                return
+            if "queued" not in self.model:
+                self.step("Given", 'job "queued" is registered', self.js.job_in_state, "queued", R, rule="STA-01")
+                self._made("queued", R)
+        elif api == "creationRequestForJob(destination:resource:)" and available:
+            return
+        self.step("When", f"the app calls {api}", versions_steps.app_calls, api)
+        introduced = AVAILABILITY[name][1 if self.w.profile.platform == "macos" else 0]
+        rule_id = VERSION_RULES.get(introduced or (27, 0), "VER-01") if introduced else "VER-01"
+        self._outcome(rule_id, None if available else "an API-unavailable error")
+        if available and api in ("enableUploadJobExtension(with:)", "setUploadJobExtensionOptions(_:)"):
+            self.prevents, self.options_rule = False, "ACT-24"  # default options replace the old ones
 
     # ------------------------------------------------------------------------ invariants
-    def check(self) -> None:
-        if self.world is None or not hasattr(self, "model"):
-            return
+    def _observed(self) -> dict[str, UploadJob]:
+        """Every modelled job the SYSTEM still holds, by alias, as the public fetches show it (the test-only
+        snapshot for jobs no public fetch shows before 26.5)."""
         world, lib, env = self.w, self.w.sut.library, self.w.env
-        self._check_enabled_flag()
         fetched = {a: {j.local_identifier: j for j in lib.fetch_jobs(a)} for a in self.actions()}
-        observed: dict[str, JobState | None] = {}
+        self._fetched = fetched
         jobs: dict[str, UploadJob] = {}
         for alias in self.model:
             jid = world.jobs[alias]
             job = next((s[jid] for s in fetched.values() if jid in s), None) or env.job_snapshot(jid)
             if job is not None and job.state is not JobState.CANCELLED:
                 jobs[alias] = job
-            observed[alias] = jobs[alias].state if alias in jobs else None
+        return jobs
+
+    def check(self) -> None:
+        if self.world is None or not hasattr(self, "model"):
+            return
+        world = self.w
+        self._check_enabled_flag()
+        jobs = self._observed()
+        fetched = self._fetched
+        observed: dict[str, JobState | None] = {alias: jobs[alias].state if alias in jobs else None for alias in self.model}
+        moves = SYSTEM_MOVES if self.uncertain == TIME else CALL_MOVES if self.uncertain == CALL else None
         for alias, expected in self.model.items():
             got = observed[alias]
-            allowed = SYSTEM_MOVES[expected] if self.uncertain else {expected}
+            allowed = moves[expected] if moves is not None else {expected}
             if got not in allowed:
-                rule_id = "STA-12" if expected is None else "STA-01"
+                rule_id = "STA-12" if expected is None else "TER-04" if expected is P and got is F and self._noticed() else "STA-01"
                 if expected is None:
                     self.expect(rule_id, f'job "{alias}" no longer exists', self.js.job_gone, alias)
                 else:
                     self.expect(rule_id, f'job "{alias}" is {expected.name.lower()}', self.js.job_is, alias, expected)
                 raise self.violation(rule_id, f"job {alias}: expected {expected}, got {got}")
         for alias, job in jobs.items():
-            if self.uncertain and job.state is F and self.model[alias] is not F:
+            if self.uncertain == TIME and job.state is F and self.model[alias] is not F and alias not in self.doomed:
                 self.facts[alias].error = UNKNOWN  # the SYSTEM failed it on its own: any code will do
             self._check_fields(alias, job)
         for alias in sorted(self.gone):
             self._check_gone(alias)
         self.gone.clear()
         self.model = observed
-        self.uncertain = False
+        for alias in [a for a, s in observed.items() if s not in (R, P)]:
+            self.in_call.pop(alias, None)
+            self.doomed.discard(alias)
+        self.uncertain = EXACT
         wanted = {Action.ACKNOWLEDGE: ("STA-04", {S, F}), Action.RETRY: ("STA-05", {F}), Action.PROCESS: ("STA-06", {R, P})}
         for action, ids in fetched.items():
             rule_id, states = wanted[action]
@@ -540,6 +999,40 @@ class SystemMachine(_ConditionEvents, _Machine):
                 raise self.violation(rule_id, f"fetch {name}: expected {sorted(expect)}, got {got}")
         if len(set().union(*fetched.values())) > self.limit:
             raise self.violation("LIM-01", f"{len(set().union(*fetched.values()))} jobs fetched, jobLimit {self.limit}")
+        self._check_calls()
+
+    def _noticed(self) -> bool:
+        calls = self.calls()
+        return bool(calls and calls[-1].notices)
+
+    def _check_calls(self) -> None:
+        """The processing calls the harness saw since the last check: each through the profile's entry point and
+        each notice through its termination method (TER-01/TER-02, VER-01/VER-04); and, while no kill was scripted
+        and the work per call is unchanged, calls of one extension process meet the same fate: none is killed
+        if the process's first call was not (LIM-06: a runtime limit per call, not per process)."""
+        calls = self.calls()
+        if len(calls) == self.seen_calls and not (calls and calls[-1].notices):
+            return
+        self.seen_calls = len(calls)
+        process, notice = ("processJobs", "willTerminate") if self.w.profile.async_extension else ("process", "notifyTermination")
+        wrong = [c.method for c in calls if c.method != process] + [n.method for c in calls for n in c.notices if n.method != notice]
+        if wrong:
+            import steps.termination_steps as termination_steps
+
+            rule_id = "TER-02" if self.w.profile.async_extension else "TER-01"
+            self.expect(rule_id, "the system used its profile's protocol for every processing call and notice",
+                        termination_steps.used_profile_protocol)
+            raise self.violation(rule_id, f"the system used {wrong[0]}() on {self.w.profile.name}")
+        if not self.per_call_fates:
+            return
+        first: dict[int, bool] = {}
+        for call in calls:
+            if call.process not in first:
+                first[call.process] = call.killed
+            elif call.killed and not first[call.process]:
+                self.expect("LIM-06", "within each extension process a call was killed only if the process's first call was killed too",
+                            self.ps.limit_per_call)
+                raise self.violation("LIM-06", f"a later call of extension process {call.process} was killed, its first was not")
 
     def _check_gone(self, alias: str) -> None:
         """The change request of a job that no longer exists is nil (the failable init, STA-13)."""
@@ -559,11 +1052,30 @@ class SystemMachine(_ConditionEvents, _Machine):
             text = "the upload extension is enabled" if expected else "the upload extension is not enabled"
             self.expect("ACT-12", text, self.ss.is_enabled if expected else self.ss.is_not_enabled)
             raise self.violation("ACT-12", f"uploadJobExtensionEnabled is {not expected}, expected {expected}")
-        if not expected and self.w.profile.has("PHPhotoLibrary.uploadJobExtensionOptions") \
-                and (options := lib.upload_job_extension_options()) is not None:
+        if expected and self._options():
+            options = lib.upload_job_extension_options()
+            if options is None or options.prevents_expensive_network_access is not self.prevents:
+                if self.prevents:
+                    self.expect(self.options_rule, "the extension options prevent expensive network access", self.ss.options_prevent)
+                else:
+                    self.expect(self.options_rule, "the extension options hold default values", self.ss.options_default)
+                raise self.violation(self.options_rule, f"uploadJobExtensionOptions is {options}, expected prevents={self.prevents}")
+        if not expected and self._options() and (options := lib.upload_job_extension_options()) is not None:
             rule_id = "CON-06" if self.access is not AuthorizationStatus.AUTHORIZED else "ACT-19"
             self.expect(rule_id, "the extension options are nil", self.ss.options_nil)
             raise self.violation(rule_id, f"uploadJobExtensionOptions is {options} while the feature is not active")
+
+    def _check_download(self, alias: str, job: UploadJob) -> None:
+        """A download-only job reads as such (STA-10) and nothing of its photo reaches the server (CRE-15)."""
+        from bru_conformance.protocol import JobType
+
+        if self.w.profile.has("PHAssetResourceUploadJob.type") and job.type is not JobType.DOWNLOAD_ONLY:
+            self.expect("STA-10", f'job "{alias}" is a download-only job', self.js.job_download_only, alias)
+            raise self.violation("STA-10", f"the download-only job {alias} reads as {job.type}")
+        rid = self.w.resource(alias).resource_id
+        if any(r == rid for r, _ in self.w.env.upload_attempts()):
+            self.expect("CRE-15", f'the server saw 0 upload attempts of "{alias}"', self.aps.attempts_of, 0, alias)
+            raise self.violation("CRE-15", f"the download-only job {alias} was sent to the server")
 
     def _check_fields(self, alias: str, job: UploadJob) -> None:
         """The job's destination keeps the credentials it was given (RET-02 after a retry); from 26.4 its
@@ -572,7 +1084,9 @@ class SystemMachine(_ConditionEvents, _Machine):
         import steps.states_steps as states_steps
 
         facts = self.facts[alias]
-        if job.destination.header("Authorization") != f"Bearer {facts.token}":
+        if facts.download:
+            self._check_download(alias, job)
+        elif job.destination.header("Authorization") != f"Bearer {facts.token}":
             rule_id = "RET-02" if alias in self.retried else "PRO-17"
             self.expect(rule_id, f'the destination of job "{alias}" carries the {_credential_words(facts.token)} credentials',
                         states_steps.destination_credentials, alias, facts.token)
@@ -612,19 +1126,38 @@ class AppMachine(_ConditionEvents, _Machine):
     role = "app"
     step_rule = "PRO-03"
 
-    @initialize(which=st.integers(0, len(PROFILES) - 1), photos=st.integers(1, 4))
-    def start(self, which: int, photos: int) -> None:
+    @initialize(which=st.integers(0, len(PROFILES) - 1), photos=st.integers(1, 4), limit=st.integers(3, 17))
+    def start(self, which: int, photos: int, limit: int) -> None:
+        import steps.limits_steps as limits_steps
+
         self._build(self.pick_profile(which))
         self.js, self.ss, self.aps = _system_steps()
-        self.photos: list[str] = []
+        self.ls = limits_steps
+        self.photos: list[str] = []  # every resource the library was given, by alias (a Live Photo's video is "pN/pairedVideo")
+        self.assets = 0
         self.deleted: set[str] = set()
         self.may_fail: set[str] = set()
+        self.limits: list[int] = []  # the jobLimits set on the SYSTEM, in order
+        self.scanned = 0  # trace events already scanned by the app-side checks
+        self.sent = 0  # upload attempts already checked for their credentials and metadata
+        self.seen_calls = 0
+        self._retry_scan: dict[str, Any] = {"staged": False, "refused": False, "block": [], "asked": {}}
         for _ in range(photos):
             self._new_photo("Given", "the library holds a photo")
+        if self.can("set-job-limit"):  # a value no app could have compiled in (LIM-05)
+            self._set_limit("Given", "is", limit)
         self.step("Given", "the user turned on backup in the app", self.aps.turned_on, rule="CON-02")
 
+    def _set_limit(self, keyword: str, verb: str, limit: int) -> None:
+        self.step(keyword, f"the system's jobLimit {verb} {limit}", self.ls.system_job_limit, limit, rule="LIM-05")
+        self.limits.append(limit)
+
+    def _name(self) -> str:
+        self.assets += 1
+        return f"p{self.assets}"
+
     def _new_photo(self, keyword: str, wording: str) -> None:
-        name = f"p{len(self.photos) + 1}"
+        name = self._name()
         self.photos.append(name)
         self.step(keyword, f'{wording} "{name}"', self.ss.library_holds_photo, name)
 
@@ -632,9 +1165,26 @@ class AppMachine(_ConditionEvents, _Machine):
     @rule()
     def take_video(self) -> None:
         """Videos are backed up like photos (CRE-04); the end-of-run checks treat them alike."""
-        name = f"p{len(self.photos) + 1}"
+        name = self._name()
         self.photos.append(name)
         self.step("Given", f'the library holds a video "{name}"', self.ss.library_holds_video, name)
+
+    @precondition(lambda self: len(self.photos) < 10)
+    @rule()
+    def take_live_photo(self) -> None:
+        """A Live Photo: one asset, two resources, each needing its own job (CRE-04); both must reach the server."""
+        name = self._name()
+        self.photos += [name, f"{name}/pairedVideo"]
+        self.step("Given", f'the library holds a Live Photo "{name}"', self.ss.library_holds_live_photo, name)
+
+    @precondition(lambda self: "photo-1" not in self.photos)
+    @rule(count=st.integers(4, 9))
+    def many_photos(self, count: int) -> None:
+        """Once per run, several photos arrive at once (an import): more than a small jobLimit lets the app create
+        in one call."""
+        names = [f"photo-{i}" for i in range(1, count + 1)]
+        self.photos += names
+        self.step("Given", f"the library holds {count} photos", self.ss.library_holds, count)
 
     def _alive(self) -> list[str]:
         return [p for p in self.photos if p not in self.deleted]
@@ -651,13 +1201,31 @@ class AppMachine(_ConditionEvents, _Machine):
     @precondition(lambda self: bool(self._alive()))
     @rule(data=st.data())
     def delete_photo(self, data: st.DataObject) -> None:
-        name = data.draw(st.sampled_from(self._alive()), label="photo")
+        name = data.draw(st.sampled_from(sorted({p.split("/")[0] for p in self._alive()})), label="photo")
         self.step("When", f'the user deletes "{name}"', self.ss.user_deletes, name)
-        self.deleted.add(name)
+        self.deleted.update(p for p in self.photos if p.split("/")[0] == name)
 
     @rule()
     def prune_history(self) -> None:
         self.step("When", "the library's change history is pruned", self.ss.history_pruned)
+
+    # ------------------------------------------------------------------------ the SYSTEM's limit and refusals
+    @precondition(lambda self: bool(self.limits))
+    @rule(limit=st.integers(3, 17))
+    def limit_changes(self, limit: int) -> None:
+        """The SYSTEM's jobLimit changes between calls (LIM-05: the app reads it at run time)."""
+        self._set_limit("When", "becomes", limit)
+
+    @precondition(lambda self: self.can("refuse-next-change-block"))
+    @rule()
+    def refused_block(self) -> None:
+        """The SYSTEM refuses the app's next change block with an error no app plans for: the call still ends
+        with one result (PRO-03)."""
+        import steps.processing_steps as processing_steps
+
+        self.step("Given", "the system will refuse the app's next change block with internalError", processing_steps.refuse_next_block,
+                  "internalError")
+        self.step("When", "the system makes a processing call", self.aps.processing_call)
 
     # ------------------------------------------------------------------------ the server
     @precondition(lambda self: bool(self._alive()))
@@ -692,7 +1260,6 @@ class AppMachine(_ConditionEvents, _Machine):
         from steps.vocabulary import ACCESS
 
         self.step("When", f"the user changes photo library access to {access}", self.ss.access_changes, ACCESS[access])
-
 
     # ------------------------------------------------------------------------ termination and time
     @rule(mode=st.sampled_from(["notice", "after", "kill"]), calls=st.integers(1, 12))
@@ -744,9 +1311,89 @@ class AppMachine(_ConditionEvents, _Machine):
                 self.expect("ACK-05", f'the app did not record "{name}" as uploaded', self.aps.not_recorded, name)
             if received.get(rid, 0) > 1:
                 self.expect("TER-07", f'the server received "{name}" 1 time', self.js.server_received, name, 1)
-        calls = world.env.processing_calls()
+        calls = self.calls()
+        fresh, self.seen_calls = calls[self.seen_calls:], len(calls)
+        if fresh and fresh[-1].finished and fresh[-1].error is None and fresh[-1].result is None:
+            self.expect("PRO-03", "the app answered the processing call with exactly one result", self.aps.answered_one_result)
         if calls and calls[-1].result is ProcessingResult.COMPLETED:
             self.expect("PRO-04", "no job is left unacknowledged", self.aps.nothing_unacknowledged)
+        self._scan_app_calls()
+        self._check_uploads()
+
+    def _scan_app_calls(self) -> None:
+        """The app's own calls since the last check (the harness's trace): none refused as a nested change block
+        (ERR-05) or as an API its profile lacks (VER-01..04); and under AMB-02's article reading, no acknowledgement
+        asked for in a processing call after a retry of that call was refused at the jobLimit (RET-05: acknowledge
+        first, and the retry finds room)."""
+        import steps.retry_steps as retry_steps
+        from bru_conformance.profiles import AVAILABILITY, canonical
+        from bru_conformance.protocol import PhotoKitErrorCode
+        from bru_conformance.trace import APP_TO_SYSTEM, CALL_STARTS, PROCESS_METHODS
+
+        events, self.scanned = self.w.trace.events[self.scanned:], len(self.w.trace.events)
+        article = self.w.assumptions["AMB-02"] == "retry-checks-limit"
+        scan = self._retry_scan
+        for e in events:
+            if e.call in CALL_STARTS or e.call in PROCESS_METHODS:
+                scan["refused"] = False
+            if e.direction != APP_TO_SYSTEM or e.actor != "app":
+                continue
+            kind = (e.error or {}).get("type")
+            if kind == "NestedChangeBlockError":
+                self.expect("ERR-05", "the app never opened a change block inside another", self.aps.app_never_nested)
+                raise self.violation("ERR-05", f"the app opened a change block inside another (event {e.seq})")
+            if kind == "APIUnavailableError":
+                introduced = AVAILABILITY.get(canonical(str(e.error.get("api", ""))))  # type: ignore[union-attr]
+                if introduced is not None:
+                    if self.w.profile.platform == "macos" and introduced[1] is None:
+                        rule_id, text = "VER-01", "the app called none of the iOS-only APIs"
+                        self.expect(rule_id, text, self.aps.app_not_ios_only)
+                    else:
+                        version = ".".join(str(v) for v in introduced[0])
+                        rule_id, text = VERSION_RULES.get(introduced[0], "VER-01"), f"the app called none of the APIs {version} added"
+                        self.expect(rule_id, text, self.aps.app_within_version, version)
+                    raise self.violation(rule_id, f"the app called {e.error.get('api')} on {self.w.profile.name}")  # type: ignore[union-attr]
+            if e.call == "retry":
+                scan["block"].append(str(e.args.get("job")))
+            elif e.call in ("commit_changes", "abort_changes"):  # a retry refused for want of room (AMB-02) may be asked again
+                if (e.error or {}).get("code") != int(PhotoKitErrorCode.LIMIT_EXCEEDED):
+                    for job in scan["block"]:
+                        scan["asked"][job] = scan["asked"].get(job, 0) + 1
+                        if scan["asked"][job] > 1:
+                            self.expect("RET-01", "the app retried no job twice", self.aps.no_second_retry)
+                            raise self.violation("RET-01", f"the app asked to retry job {job} a second time")
+                scan["block"] = []
+            if not article:
+                continue
+            if e.call == "begin_changes" and e.error is None:
+                scan["staged"] = False
+            elif e.call == "retry" and e.error is None:
+                scan["staged"] = True
+            elif e.call == "commit_changes" and scan["staged"] and (e.error or {}).get("code") == int(PhotoKitErrorCode.LIMIT_EXCEEDED):
+                scan["refused"] = True
+            elif e.call == "acknowledge" and e.error is None and scan["refused"]:
+                self.expect("RET-05", "the system refused none of the app's retries with limitExceeded", retry_steps.no_retry_refused)
+                raise self.violation("RET-05", "after its retry was refused at the jobLimit the app acknowledged a job in the same call")
+
+    def _check_uploads(self) -> None:
+        """Every upload attempt since the last check (the server's own record) carried the app's credentials and
+        the resource's file name (CRE-05: what the server needs), retries included; photos deleted since are
+        left out (a retry may then know no file name)."""
+        attempts = self.w.env.upload_attempts()
+        fresh, self.sent = attempts[self.sent:], len(attempts)
+        if not fresh:
+            return
+        account = self.w.account
+        by_id = {r.resource_id: (alias, r.filename) for alias, r in self.w.resources.items()}
+        for rid, request in fresh:
+            alias, filename = by_id.get(rid, (None, None))
+            if alias is None or alias in self.deleted:
+                continue
+            auth = request.header("Authorization") or ""
+            if not (auth.startswith("Bearer ") and len(auth) > len("Bearer ")) or request.header(account.filename_header) != filename:
+                self.expect("CRE-05", "every upload the server saw carried the app's credentials and the photo's file name",
+                            self.aps.uploads_carry_metadata)
+                raise self.violation("CRE-05", f"an upload of {alias} carried {dict(request.headers)}")
 
     def drain(self) -> None:
         import steps.processing_steps as processing_steps
@@ -768,6 +1415,9 @@ class AppMachine(_ConditionEvents, _Machine):
             self.expect("TER-07", f'the server received "{name}" 1 time', self.js.server_received, name, 1)
             self.expect("TER-07", f'the app recorded "{name}" as uploaded', self.aps.recorded, name)
         self.expect("ACK-02", "no job is left unacknowledged", self.aps.nothing_unacknowledged)
+        if self.limits and self.limits[-1] < max(self.limits):
+            # each call is held to the jobLimit in force when it ran; the check reads the limit now, so set the largest
+            self._set_limit("When", "becomes", max(self.limits))
         self.expect("CRE-08", "no processing call created more upload jobs than the jobLimit", processing_steps.bounded_creation)
         self.expect("PRO-08", "the app answered .completed to each of the last 1 processing calls", processing_steps.answered_last,
                     ProcessingResult.COMPLETED, 1)

@@ -247,6 +247,7 @@ def world(request: pytest.FixtureRequest, bru_profile: str) -> Iterator[World]:
 
 _WORLD = pytest.StashKey[World]()
 _STEP = pytest.StashKey[str]()
+_STEP_FAILED = pytest.StashKey[bool]()
 
 
 @pytest.hookimpl(trylast=True)  # after allure-pytest-bdd has opened the test it labels
@@ -266,7 +267,8 @@ def pytest_bdd_after_scenario(request: pytest.FixtureRequest, feature: Any, scen
     from bru_conformance import allure_support
 
     world = request.node.stash.get(_WORLD, None)
-    if world is not None and allure_support.active(request.config):
+    # evidence where a verdict needs explaining, as in results.json: a passing run's trace is not attached
+    if world is not None and request.node.stash.get(_STEP_FAILED, False) and allure_support.active(request.config):
         allure_support.attach_trace(world.trace.as_json(last=40))
 
 
@@ -298,6 +300,7 @@ def pytest_bdd_after_step(request: pytest.FixtureRequest, feature: Any, scenario
 def pytest_bdd_step_error(request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any,
                           step_func: Any, step_func_args: Any, exception: Exception) -> None:
     request.node.stash[_STEP] = f"{step.keyword} {step.name}"
+    request.node.stash[_STEP_FAILED] = not getattr(exception, "msg", "").startswith(("not-applicable", "unsupported"))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -335,7 +338,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         outcome.message = reason or None
     elif report.skipped and report.when == "call":  # a step found the rule does not apply to what happened
         reason = str(call.excinfo.value.msg if call.excinfo and hasattr(call.excinfo.value, "msg") else "")
-        outcome.outcome = "not-applicable" if reason.startswith(NOT_APPLICABLE) else "skipped"
+        outcome.outcome = ("not-applicable" if reason.startswith(NOT_APPLICABLE) else
+                           "unsupported" if reason.startswith("unsupported") else "skipped")
         outcome.failed_step = item.stash.get(_STEP, None)
         outcome.message = reason.removeprefix(NOT_APPLICABLE).strip(" :") or None
     if report.when == "teardown":

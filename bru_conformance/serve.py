@@ -14,7 +14,7 @@ from bru_conformance import __version__
 from bru_conformance.adapter_protocol import PROTOCOL_VERSION
 from bru_conformance.assumptions import Assumptions
 from bru_conformance.codec import EXTENSION_BY_WIRE, HandleTable, WireExtension, WireLibrary, killable, serve_call, serve_extension
-from bru_conformance.contracts import AppAccount
+from bru_conformance.contracts import CAPABILITIES, AppAccount
 from bru_conformance.profiles import PROFILES, Profile, get_profile
 from bru_conformance.protocol import BruError
 from bru_conformance.rpc import Endpoint, LineSource
@@ -57,7 +57,8 @@ class ReferenceServer:
         if method == "initialize":
             what = "reference" if self.variant is None else f"mutant {self.variant.__name__}"
             return {"name": f"bru-conformance {what} ({self.role}, out-of-process)", "version": __version__,
-                    "roles": [self.role], "profiles": list(PROFILES), "capabilities": [], "protocolVersion": PROTOCOL_VERSION}
+                    "roles": [self.role], "profiles": list(PROFILES), "protocolVersion": PROTOCOL_VERSION,
+                    "capabilities": sorted(CAPABILITIES) if self.role == "system" else []}
         if method in ("shutdown", "echo"):
             return params.get("value")
         sid = params.get("session")

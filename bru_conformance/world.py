@@ -124,6 +124,7 @@ class World:
         self.assumptions = assumptions.with_readings(readings) if readings else assumptions
         self.patience = patience  # virtual seconds "eventually" may take (AMB-17 documented reading)
         system_factory = impl.system or reference.system
+        self.system_capabilities = impl.capabilities if impl.system else reference.capabilities
         self._app_factory = impl.app or reference.app
         assert system_factory is not None and self._app_factory is not None
         self.sut = system_factory(profile, self.assumptions)
@@ -149,6 +150,14 @@ class World:
         inner = self._app_factory(self.library, self.profile, self.account) if role == "app" else HarnessApp(self)
         self.app = TracedApp(inner, self.trace, actor="app" if role == "app" else "harness")
         self.env.attach_app(self.app)
+
+    def require(self, capability: str) -> None:
+        """A scenario needs an optional Environment control (contracts.CAPABILITIES): a SYSTEM under test that does
+        not declare it makes the scenario run `unsupported` (the reference and its variants offer them all)."""
+        if capability not in self.system_capabilities:
+            import pytest
+
+            pytest.skip(f"unsupported: the SYSTEM under test does not declare the capability {capability!r}")
 
     def note(self, text: str) -> None:
         """Say how a piece of evidence was obtained (e.g. through a test-only view); reported with the run."""

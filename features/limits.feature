@@ -215,7 +215,7 @@ Feature: Limits: the jobLimit and the per-call runtime limit
       Given the extension answers every processing call with .processing
       And the extension works for 10 seconds in every processing call
       And the upload extension is enabled
-      When the system makes 3 processing calls
+      When the system makes 3 more processing calls of its own accord
       Then within each extension process a call was killed only if the process's first call was killed too
 
   @may @src:ART

@@ -40,7 +40,8 @@ def create_system(profile: Profile, assumptions: Assumptions) -> ReferenceSystem
 
 def implementation() -> Implementation:
     """The reference as an adapter would describe itself."""
+    from bru_conformance.contracts import CAPABILITIES
     from bru_conformance.profiles import PROFILES
 
     return Implementation(name="bru-conformance reference", version=VERSION, system=create_system,
-                          app=create_app, profiles=tuple(PROFILES))
+                          app=create_app, profiles=tuple(PROFILES), capabilities=frozenset(CAPABILITIES))

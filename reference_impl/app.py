@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import itertools
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +56,7 @@ class AppStore:
     attempts: dict[str, int] = field(default_factory=dict)          # resource id -> failed jobs so far
     failed: set[str] = field(default_factory=set)
     resources: dict[str, AssetResource] = field(default_factory=dict)
+    assets: dict[str, set[str]] = field(default_factory=dict)  # asset id -> its resources this app queued (an index)
     orphaned: set[str] = field(default_factory=set)  # in flight under an unknown job id, photo deleted since
     strays: int = 0  # finished jobs acknowledged that nobody could place, not yet paired with an orphan
     straying: set[str] = field(default_factory=set)  # such jobs, written before their acknowledge commit
@@ -166,6 +167,7 @@ class ReferenceApp:
         if rid in self.store.uploaded or rid in self.store.in_flight or rid in self.store.failed:
             return
         self.store.resources[rid] = resource
+        self.store.assets.setdefault(resource.asset_id, set()).add(rid)
         self.store.pending[rid] = resource
 
     # ------------------------------------------------------------------------------- one pass
@@ -364,7 +366,7 @@ class ReferenceApp:
                 present.add(asset.asset_id)
                 for resource in asset.resources:
                     self._queue(resource)
-            self._forget_deleted(lambda asset_id: asset_id not in present)  # deletions a lost history did not tell
+            self._forget_deleted(present=present)  # deletions a lost history did not tell
             self.store.token = token
             return
         changes = self.library.fetch_persistent_changes(self.store.token)
@@ -374,20 +376,29 @@ class ReferenceApp:
                 if asset.asset_id in wanted:
                     for resource in asset.resources:
                         self._queue(resource)
-        self._forget_deleted(set(changes.deleted).__contains__)
+        self._forget_deleted(changes.deleted)
         self.store.token = changes.token
 
-    def _forget_deleted(self, deleted: Callable[[str], bool]) -> None:
+    def _forget_deleted(self, deleted: Iterable[str] | None = None, present: set[str] | None = None) -> None:
         """Photos deleted from the library: no job is made for them any more. A job already made for one with
         26.1's createJob has no known identifier, and with its photo gone the job names no resource either
-        (AMB-22): it becomes an orphan, paired with the next finished job nobody can place."""
-        for rid in [r for r, res in self.store.pending.items() if deleted(res.asset_id)]:
-            del self.store.pending[rid]
-        self.store.orphaned.update(r for r, jid in self.store.in_flight.items()
-                                   if jid is None and deleted(self.store.resources[r].asset_id))
-        for rid in sorted(self._orphans())[:self.store.strays]:
-            del self.store.in_flight[rid]
-            self.store.strays -= 1
+        (AMB-22): it becomes an orphan, paired with the next finished job nobody can place.
+
+        `deleted` names the deleted assets (a change list: work proportional to the change, never to the
+        library); `present` is a full enumeration after a lost history (the one O(library) pass)."""
+        if present is not None:
+            gone = [r for r, res in self.store.pending.items() if res.asset_id not in present]
+            gone += [r for r, jid in self.store.in_flight.items() if self.store.resources[r].asset_id not in present]
+        else:
+            gone = [r for asset_id in (deleted or ()) for r in self.store.assets.get(asset_id, ())]
+        for rid in gone:
+            self.store.pending.pop(rid, None)
+            if rid in self.store.in_flight and self.store.in_flight[rid] is None:
+                self.store.orphaned.add(rid)
+        if self.store.strays:
+            for rid in sorted(self._orphans())[:self.store.strays]:
+                del self.store.in_flight[rid]
+                self.store.strays -= 1
 
     def _orphans(self) -> set[str]:
         """The orphans still in flight (an acknowledgement that paired one has ended its entry)."""

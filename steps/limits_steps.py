@@ -55,6 +55,7 @@ def limit_all_free(world: World) -> None:
 def system_job_limit(world: World, limit: int) -> None:
     """The SYSTEM reports and enforces this jobLimit from now on (Environment.set_job_limit): a value no app
     could have assumed."""
+    world.require("set-job-limit")
     world.env.set_job_limit(limit)
 
 

@@ -324,6 +324,7 @@ def refuse_next_block(world: World, error: str) -> None:
     """The SYSTEM refuses the next change block holding a change with this PhotoKit error (Environment control)."""
     code = ERROR_CODES.get(error)
     assert code is not None, f"{error} is not a PhotoKit error code"
+    world.require("refuse-next-change-block")
     world.env.refuse_next_change_block(int(code))
 
 

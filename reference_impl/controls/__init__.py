@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bru_conformance.contracts import Implementation
+from bru_conformance.contracts import CAPABILITIES, Implementation
 
 __all__ = ["CONTROLS", "Control", "all_controls", "get", "register"]
 
@@ -40,7 +40,8 @@ class Control:
 
         if self.role == "system":
             cls = self.cls
-            return Implementation(name=f"control {self.name}", version="0", system=lambda p, a: ReferenceSystemUnderTest(cls(p, a)))
+            return Implementation(name=f"control {self.name}", version="0", system=lambda p, a: ReferenceSystemUnderTest(cls(p, a)),
+                                  capabilities=frozenset(CAPABILITIES))
         return Implementation(name=f"control {self.name}", version="0", app=self.cls)
 
     @property

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bru_conformance.contracts import Implementation
+from bru_conformance.contracts import CAPABILITIES, Implementation
 
 __all__ = ["MUTANTS", "NO_MUTANT", "Mutant", "all_mutants", "get", "register"]
 
@@ -37,7 +37,8 @@ class Mutant:
 
         if self.role == "system":
             cls = self.cls
-            return Implementation(name=f"mutant {self.name}", version="0", system=lambda p, a: ReferenceSystemUnderTest(cls(p, a)))
+            return Implementation(name=f"mutant {self.name}", version="0", system=lambda p, a: ReferenceSystemUnderTest(cls(p, a)),
+                                  capabilities=frozenset(CAPABILITIES))
         return Implementation(name=f"mutant {self.name}", version="0", app=self.cls)
 
     @property

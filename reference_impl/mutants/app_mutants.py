@@ -323,12 +323,15 @@ class RetriesPermanentFailures(ReferenceApp):
 
 @register("app_retries_twice", A, ("RET-01",), "the app retries a job that already failed after its retry")
 class RetriesTwice(ReferenceApp):
-    def _retry_failed(self) -> bool:
-        did = super()._retry_failed()
+    def _acknowledge_finished(self) -> bool:
+        did = False  # before acknowledging, every failed job is retried again, spent retries included
         for job in self.library.fetch_jobs(Action.ACKNOWLEDGE):
             if job.state is JobState.FAILED:
-                did |= self._change(job, lambda cr: cr.retry(None))
-        return did
+                try:
+                    did |= self._change(job, lambda cr: cr.retry(None))
+                except PhotoKitError:
+                    pass  # the system refuses the second retry; the app tries again next time
+        return super()._acknowledge_finished() or did
 
 
 class _RetrySetFromAcknowledgeSet:
@@ -370,6 +373,7 @@ class RetriesBeforeFreeing(ReferenceApp):
             raise
 
     def _acknowledge_finished(self) -> bool:
+        super()._retry_failed()  # retries before acknowledging: at a full queue the retry is refused
         if self._refused:
             self._refused = False
             return False  # waits for room instead of making it

@@ -366,12 +366,13 @@ class RetryDropsMetadata(ReferenceApp):
           "queued or uploading; that job then maps to no photo when it finishes, is acknowledged, but never leaves the "
           "app's in-flight list, so every later call answers .processing with nothing to do")
 class WaitsForDeletedPhoto(ReferenceApp):
-    def _forget_deleted(self, deleted) -> None:  # type: ignore[no-untyped-def]
+    def _forget_deleted(self, deleted=None, present=None) -> None:  # type: ignore[no-untyped-def]
         gone: set[str] = self.store.__dict__.setdefault("deleted_photos", set())
-        for rid in [r for r, res in self.store.pending.items() if deleted(res.asset_id)]:
+        is_gone = (lambda a: a not in present) if present is not None else set(deleted or ()).__contains__
+        for rid in [r for r, res in self.store.pending.items() if is_gone(res.asset_id)]:
             del self.store.pending[rid]
         gone.update(r for r in self.store.in_flight if r in self.store.resources
-                    and deleted(self.store.resources[r].asset_id))
+                    and is_gone(self.store.resources[r].asset_id))
 
     def _resource_of(self, job):  # type: ignore[no-untyped-def]
         resource = super()._resource_of(job)
