@@ -266,12 +266,12 @@ EXACT, CALL, TIME = 0, 1, 2
 CALL_MOVES: dict[JobState | None, set[JobState | None]] = {
     R: {R, P, S}, P: {P, S}, S: {S}, F: {F}, None: {None}}
 #: calls the SYSTEM machine makes by their Apple name (steps.versions_steps) -> the API the profile must offer
-API_NAMES = {"fetchJobs(.process)": "Action.process", "setUploadJobExtensionEnabled(true)": "PHPhotoLibrary.setUploadJobExtensionEnabled",
+API_NAMES = {"cancel()": "PHAssetResourceUploadJobChangeRequest.cancel",
+             "creationRequestForJob(destination:resource:)": "PHAssetResourceUploadJobChangeRequest.creationRequestForJob",
+             "fetchJobs(.process)": "Action.process", "setUploadJobExtensionEnabled(true)": "PHPhotoLibrary.setUploadJobExtensionEnabled",
              "enableUploadJobExtension(with:)": "PHPhotoLibrary.enableUploadJobExtension",
              "uploadJobExtensionOptions": "PHPhotoLibrary.uploadJobExtensionOptions",
-             "setUploadJobExtensionOptions(_:)": "PHPhotoLibrary.setUploadJobExtensionOptions",
-             "creationRequestForJob(destination:resource:)": "PHAssetResourceUploadJobChangeRequest.creationRequestForJob",
-             "cancel()": "PHAssetResourceUploadJobChangeRequest.cancel"}
+             "setUploadJobExtensionOptions(_:)": "PHPhotoLibrary.setUploadJobExtensionOptions"}
 #: the rule of each release's additions (VER-01 also for the iOS-only APIs on macOS)
 VERSION_RULES = {(26, 1): "VER-01", (26, 4): "VER-02", (26, 5): "VER-03", (27, 0): "VER-04"}
 #: work the harness extension can do inside its next processing call: step wording and the change's verb
@@ -367,8 +367,11 @@ class SystemMachine(_ConditionEvents, _Machine):
         return not (self.w.assumptions.model("AMB-02") == "retry-checks-limit" and self._counted() >= self.limit)
 
     # ------------------------------------------------------------------------ the app's actions
+    @precondition(lambda self: not self._active() or self._counted() < self.limit)
     @rule()
     def create_one(self) -> None:
+        """One upload job, where there is room (or where creating must fail: disabled, no full access); blocks at
+        and past the jobLimit are `create_many`'s (the rule Hypothesis draws most often must not fill the queue)."""
         self.create_special("photo")
 
     @rule(kind=st.sampled_from(["iCloud-only photo", "download-only"]))
@@ -391,8 +394,11 @@ class SystemMachine(_ConditionEvents, _Machine):
             self._made(alias, R)
             self.facts[alias].download = kind == "download-only"
 
-    @rule(count=st.integers(1, 4))
-    def create_many(self, count: int) -> None:
+    @rule(count=st.integers(1, 4), at_limit=st.booleans())
+    def create_many(self, count: int, at_limit: bool) -> None:
+        """Several jobs in one block; `at_limit`: exactly the room the model counts, or one more (LIM-01, CRE-07)."""
+        if at_limit:
+            count = max(1, self.limit - self._counted() + count % 2)
         start = len(self.w.jobs) + 1
         error = self._creation_error(count)
         self.step("When", f"the app creates {count} upload jobs in one change block", self.js.create_many, count)
@@ -400,6 +406,13 @@ class SystemMachine(_ConditionEvents, _Machine):
         if error is None:
             for i in range(start, start + count):
                 self._made(f"new-{i}", R)
+
+    def _arrange(self, state: str) -> bool:
+        """Arrange a job in `state` for an action that needs one; False if it cannot be (not active, no room)."""
+        before = len(self.model)
+        if self._active():
+            self.arrange_job(state)
+        return len(self.model) > before
 
     @precondition(lambda self: self._active())
     @rule(state=st.sampled_from(["registered", "pending", "succeeded", "failed", "spent", "recovered"]))
@@ -454,10 +467,19 @@ class SystemMachine(_ConditionEvents, _Machine):
         for i in range(room):
             self._made(f"probe-{i}", R)
 
-    @precondition(lambda self: any(s is not None for s in self.model.values()))
-    @rule(data=st.data())
-    def acknowledge(self, data: st.DataObject) -> None:
-        alias = data.draw(st.sampled_from(self._aliases(R, P, S, F)), label="job")
+    @precondition(lambda self: any(s is not None for s in self.model.values()) or self._active())
+    @rule(data=st.data(), which=st.sampled_from(["finished", "any", "recovered"]))
+    def acknowledge(self, data: st.DataObject, which: str) -> None:
+        """Acknowledge a finished job, any job, or one that succeeded after its retry (arranged if none has): only
+        finished ones can be (ACK-01), and each frees its slot (RET-04)."""
+        recovered = [a for a in self._aliases(S) if a in self.retried]
+        if which == "recovered" and not recovered and self._arrange("recovered"):
+            recovered = [a for a in self._aliases(S) if a in self.retried]
+        pool = recovered if which == "recovered" else self._aliases(S, F) if which == "finished" else []
+        pool = pool or self._aliases(R, P, S, F)
+        if not pool:
+            return
+        alias = data.draw(st.sampled_from(pool), label="job")
         before = self.model[alias]
         self.step("When", f'the app acknowledges job "{alias}"', self.js.acknowledge, alias)
         if before in (S, F):
@@ -478,12 +500,22 @@ class SystemMachine(_ConditionEvents, _Machine):
         self.freed = True
         self.facts[alias] = JobFacts(self.w.token if fresh else self.facts[alias].token)
 
-    @precondition(lambda self: any(s is not None for s in self.model.values()))
-    @rule(data=st.data(), fresh=st.booleans(), failed=st.booleans())
-    def retry(self, data: st.DataObject, fresh: bool, failed: bool) -> None:
-        """Retry a failed job (retried before or not) or any job, keeping its destination or with a new one carrying
-        refreshed credentials (RET-02)."""
-        alias = data.draw(st.sampled_from(self._aliases(F) if failed and self._aliases(F) else self._aliases(R, P, S, F)), label="job")
+    @precondition(lambda self: any(s is not None for s in self.model.values()) or self._active())
+    @rule(data=st.data(), fresh=st.booleans(), which=st.sampled_from(["failed", "any", "spent"]))
+    def retry(self, data: st.DataObject, fresh: bool, which: str) -> None:
+        """Retry a failed job, any job, or one that already failed after its retry (arranged if none has), keeping
+        its destination or with a new one carrying refreshed credentials (RET-02)."""
+        spent = [a for a in self._aliases(F) if a in self.retried]
+        if which == "spent" and not spent and self._arrange("spent"):
+            spent = [a for a in self._aliases(F) if a in self.retried]
+        fresh_failures = [a for a in self._aliases(F) if a not in self.retried]
+        if which == "failed" and not fresh_failures and self._arrange("failed"):
+            fresh_failures = [a for a in self._aliases(F) if a not in self.retried]
+        pool = spent if which == "spent" else fresh_failures if which == "failed" else self._aliases(R, P, S, F)
+        pool = pool or self._aliases(R, P, S, F)
+        if not pool:
+            return
+        alias = data.draw(st.sampled_from(pool), label="job")
         before = self.model[alias]
         if fresh:
             self.step("When", f'the app retries job "{alias}" with a new destination', self.js.retry_new, alias)
@@ -498,9 +530,11 @@ class SystemMachine(_ConditionEvents, _Machine):
             self._outcome("RET-01", "a PhotoKit error")
 
     @precondition(lambda self: self.w.profile.has("cancel") and any(s is not None for s in self.model.values()))
-    @rule(data=st.data())
-    def cancel(self, data: st.DataObject) -> None:
-        alias = data.draw(st.sampled_from(self._aliases(R, P, S, F)), label="job")
+    @rule(data=st.data(), queued=st.booleans())
+    def cancel(self, data: st.DataObject, queued: bool) -> None:
+        """Cancel a queued job or any job: only registered and pending ones can be (CAN-01)."""
+        pool = self._aliases(R, P) if queued else []
+        alias = data.draw(st.sampled_from(pool or self._aliases(R, P, S, F)), label="job")
         before = self.model[alias]
         self.step("When", f'the app cancels job "{alias}"', self.js.cancel, alias)
         if before in (R, P):
@@ -776,19 +810,27 @@ class SystemMachine(_ConditionEvents, _Machine):
         self._settle(self._aliases(R, P))
 
     @precondition(lambda self: self._good())
-    @rule(kind=st.sampled_from(["network", "power", "extension"]), minutes=st.sampled_from([1, 10]))
+    @rule(kind=st.sampled_from(["network", "power", "extension", "cellular"]), minutes=st.sampled_from([1, 10]))
     def outage(self, kind: str, minutes: int) -> None:
-        """The network or power goes away, or the host app disables the extension, for a while; then it comes back:
-        no call comes meanwhile (PRO-02, ACT-10), and a call owed or fallen due meanwhile comes once work is
-        allowed again (PRO-02)."""
+        """The network or power goes away, the host app disables the extension (and the network comes back, which
+        must not bring a call to a disabled extension), or from 27 the device moves to a cellular network the
+        options keep work from; then all is well again: no call comes meanwhile (PRO-02, ACT-10, ACT-23), and a
+        call owed or fallen due meanwhile comes once work is allowed again (PRO-02)."""
         from steps.vocabulary import NETWORKS, UNITS
 
+        if kind == "cellular" and not self._options():
+            kind = "network"
         if kind == "power":
             self.power(False)
         elif kind == "network":
             self.network("unavailable")
+        elif kind == "cellular":
+            if not self.prevents:
+                self.host_toggles(True, True)
+            self.network("cellular")
         else:
             self.host_toggles(False, False)
+            self.network(self.network_name)
         before = len(self.calls())
         text = "1 minute passes" if minutes == 1 else f"{minutes} minutes pass"
         self.step("When", text, self.aps.time_passes, minutes, UNITS["minute"])
@@ -796,7 +838,7 @@ class SystemMachine(_ConditionEvents, _Machine):
         self._check_no_calls(before)
         if kind == "power":
             self.power(True)
-        elif kind == "network":
+        elif kind in ("network", "cellular"):
             self.step("When", "the network becomes Wi-Fi", self.ss.network_is, NETWORKS["Wi-Fi"])
             self.online, self.network_name = True, "Wi-Fi"
         else:
@@ -904,10 +946,14 @@ class SystemMachine(_ConditionEvents, _Machine):
         return self.w.profile.has("PHPhotoLibrary.uploadJobExtensionOptions")
 
     @precondition(lambda self: self._options())
-    @rule(prevent=st.booleans())
-    def host_sets_options(self, prevent: bool) -> None:
+    @rule(prevent=st.booleans(), disabled=st.booleans())
+    def host_sets_options(self, prevent: bool, disabled: bool) -> None:
         """27: the host app replaces the options (ACT-21: freshly created options clear a set flag); without a
-        configuration (ACT-20) or full access the change is refused."""
+        configuration (ACT-20) or full access the change is refused. With `disabled` the host app disables the
+        extension first and enables it again after."""
+        disabled = disabled and self._active()
+        if disabled:
+            self.host_toggles(False, False)
         if prevent:
             self.step("When", "the host app sets options that prevent expensive network access", self.ss.host_sets_options)
         else:
@@ -915,29 +961,42 @@ class SystemMachine(_ConditionEvents, _Machine):
         self._outcome("ACT-21" if self._active() else "ACT-20", None if self._active() else "a PhotoKit error")
         if self._active():
             self.prevents, self.options_rule = prevent, "ACT-21"
+        if disabled:
+            self.host_toggles(True, False)
+
+    def _api_calls(self) -> list[str]:
+        """The calls `app_calls` can make now: each one whose effect the model follows."""
+        out = []
+        for api, name in API_NAMES.items():
+            available = self.w.profile.has(name)
+            usable = self.model["queued"] in (R, P) if "queued" in self.model else self._counted() < self.limit
+            if api == "cancel()" and (available or not usable):
+                continue
+            if api == "creationRequestForJob(destination:resource:)" and available:
+                continue
+            out.append(api)
+        return out
 
     @precondition(lambda self: self._active())
-    @rule(api=st.sampled_from(sorted(API_NAMES)))
-    def app_calls(self, api: str) -> None:
+    @rule(data=st.data(), unavailable=st.booleans())
+    def app_calls(self, data: st.DataObject, unavailable: bool) -> None:
         """A call by its Apple name, in every profile: inside the profile it succeeds, outside it fails with an
         API-unavailable error (VER-01..04). Calls that would make a job the model cannot name are made only where
         they are unavailable; `cancel()` acts on a job "queued" arranged for it."""
         import steps.versions_steps as versions_steps
         from bru_conformance.profiles import AVAILABILITY
 
+        calls = self._api_calls()
+        wanted = [a for a in calls if self.w.profile.has(API_NAMES[a]) is not unavailable]
+        api = data.draw(st.sampled_from(wanted or calls), label="API")
         name = API_NAMES[api]
         available = self.w.profile.has(name)
-        if api == "cancel()":
-            if available or self.model.get("queued", R) not in (R, P) or (self._counted() >= self.limit and "queued" not in self.model):
-                return
-            if "queued" not in self.model:
-                self.step("Given", 'job "queued" is registered', self.js.job_in_state, "queued", R, rule="STA-01")
-                self._made("queued", R)
-        elif api == "creationRequestForJob(destination:resource:)" and available:
-            return
+        if api == "cancel()" and "queued" not in self.model:
+            self.step("Given", 'job "queued" is registered', self.js.job_in_state, "queued", R, rule="STA-01")
+            self._made("queued", R)
         self.step("When", f"the app calls {api}", versions_steps.app_calls, api)
         introduced = AVAILABILITY[name][1 if self.w.profile.platform == "macos" else 0]
-        rule_id = VERSION_RULES.get(introduced or (27, 0), "VER-01") if introduced else "VER-01"
+        rule_id = VERSION_RULES.get(introduced, "VER-01") if introduced else "VER-01"
         self._outcome(rule_id, None if available else "an API-unavailable error")
         if available and api in ("enableUploadJobExtension(with:)", "setUploadJobExtensionOptions(_:)"):
             self.prevents, self.options_rule = False, "ACT-24"  # default options replace the old ones

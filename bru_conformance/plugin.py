@@ -104,6 +104,10 @@ def _memoize_step_lookup() -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     _memoize_step_lookup()
+    from bru_conformance import allure_support
+
+    if allure_support.active(config):
+        allure_support.faster_writer()
     config.addinivalue_line("markers", "bru(tag): a Gherkin tag of the conformance catalogue")
     command = config.getoption("--bru-adapter-cmd")
     try:

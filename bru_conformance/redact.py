@@ -31,6 +31,16 @@ _TEXT_PATTERNS = [
 ]
 
 
+#: every redaction rule above needs one of these words or forms in the text: text without them is left as it is
+_MARKERS = re.compile(r"(?i)bearer|basic|token|digest|authorization|cookie|api[-_]?key|secret|password|passwd|signature|sig=|"
+                      r"credential|code=|key=|auth=|://[^/\s]*@")
+
+
+def might_hold_secrets(text: str) -> bool:
+    """A fast test before parsing and redacting a whole file: False means no rule could change it."""
+    return _MARKERS.search(text) is not None
+
+
 def redact_url(url: str) -> str:
     """Drop user:password and mask signed or secret query parameters, keeping the rest readable."""
     try:
@@ -52,6 +62,8 @@ def redact_headers(headers: dict[str, Any]) -> dict[str, Any]:
 
 
 def redact_text(text: str) -> str:
+    if not might_hold_secrets(text):
+        return text
     for pattern, replace in _TEXT_PATTERNS:
         text = pattern.sub(replace, text)
     return text
@@ -74,6 +86,8 @@ def redact(value: Any, key: str | None = None) -> Any:
     if isinstance(value, tuple):
         return tuple(redact(v, key) for v in value)
     if isinstance(value, str):
+        if not might_hold_secrets(value):
+            return value
         if key in ("url", "uploadUrl", "upload_url", "urlBase") or re.match(r"^[a-z][a-z0-9+.-]*://", value, re.I):
             return redact_text(redact_url(value))
         return redact_text(value)

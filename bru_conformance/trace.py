@@ -109,7 +109,7 @@ class Trace:
     def record(self, direction: str, call: str, args: dict[str, Any], result: Any = None,
                error: BaseException | None = None, *, actor: str | None = None, began: int | None = None) -> TraceEvent:
         event = TraceEvent(seq=len(self.events) + 1, time=round(self.clock(), 6), direction=direction, call=call,
-                           args={k: to_json(v) for k, v in args.items()}, result=to_json(result),
+                           args=args, result=list(result) if isinstance(result, list) else result, convert=to_json,
                            error=None if error is None else _error(error),
                            actor=actor or _ACTOR_OF.get(direction, self.actor), began=began)
         self.events.append(event)
