@@ -103,6 +103,19 @@ SWITCHES: Mapping[str, Switch] = MappingProxyType({s.amb: s for s in (
        "failed-retryable: an iCloud download failure fails the job with a sanitised error, retry allowed once; unspecified: no check demands it"),
     _s("AMB-31", "change-tracking", "app-side", "the app tracks changes with persistent change tokens"),
     _s("AMB-32", "consent", "full-access-only", "full read-write access plus enabling is the only consent gate"),
+    # SERVER-role open points (issue 14; docs/server-rules.md): Apple's article example against the drafts
+    _s("AMB-33", "upload-limit-form", "dictionary|integer-or-dictionary",
+       "dictionary: Upload-Limit is a Structured-Fields Dictionary (`max-size=N`, the drafts' form, what a draft client parses); "
+       "integer-or-dictionary: a bare Integer as in Apple's article example is accepted too"),
+    _s("AMB-34", "interop-in-104", "required|optional",
+       "required: the 104 carries Upload-Draft-Interop-Version (the drafts; a draft client ignores a 104 without it); "
+       "optional: Apple's article example omits it"),
+    _s("AMB-35", "unsupported-preflight", "article-501",
+       "a server without resumable support answers the preflight 501 (Apple's article; no draft says so): the only check is "
+       "that a server that does support resumable uploads never answers 501"),
+    _s("AMB-36", "system-interop", "8",
+       "the SYSTEM sends interop version 8 on the 26.x and 27 profiles (one field report saw 8 on an iOS 26.2 simulator; "
+       "iOS 17 sent 3, 18.0 sent 5, 18.1 on sent 6); SERVER scenarios run per declared interop version"),
 )})
 
 

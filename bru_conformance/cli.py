@@ -29,7 +29,11 @@ def main() -> None:
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
               show_default=True, help="where results.json and the reports go")
 @click.option("--profile", "profiles", multiple=True, help="API profile to run (repeatable; default: every profile)")
-@click.option("--role", type=click.Choice(["system", "app", "all"]), default="all", show_default=True)
+@click.option("--role", type=click.Choice(["system", "app", "server", "all"]), default="all", show_default=True)
+@click.option("--server-url", default=None, metavar="URL",
+              help="SERVER role: check the upload server running at URL (loopback unless you mean otherwise; default: the bundled reference server)")
+@click.option("--server-interop", default=None, metavar="V[,V...]",
+              help="interop versions of the resumable-upload draft that server implements (3,5,6,7,8; default with --server-url: 8)")
 @click.option("--assume", multiple=True, metavar="AMB-nn=READING", help="select an assumption reading (repeatable)")
 @click.option("--adapter", default=None, metavar="MODULE:FACTORY", help="in-process implementation under test")
 @click.option("--adapter-cmd", default=None, metavar="COMMAND", help="out-of-process implementation (JSON-RPC 2.0 on stdio)")
@@ -53,7 +57,8 @@ def main() -> None:
 @click.option("--features", "features", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="run the feature files of this directory instead of the bundled catalogue (e.g. reports/counterexamples)")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
-def run(report_dir: Path, profiles: tuple[str, ...], role: str, assume: tuple[str, ...], adapter: str | None,
+def run(report_dir: Path, profiles: tuple[str, ...], role: str, server_url: str | None, server_interop: str | None,
+        assume: tuple[str, ...], adapter: str | None,
         adapter_cmd: str | None, adapter_timeout: float, adapter_cpu: str, include_field: bool, strict: bool,
         require_practice: bool, patience: str, waivers: Path | None, seed: int,
         allure: bool, quiet: bool, workers: str | None, shard: str | None, features: Path | None, pytest_args: tuple[str, ...]) -> None:
@@ -62,13 +67,24 @@ def run(report_dir: Path, profiles: tuple[str, ...], role: str, assume: tuple[st
     Arguments after the options go to pytest, e.g. `-k retry` to select scenarios by name.
     """
     from bru_conformance.assumptions import Assumptions
-    from bru_conformance.profiles import get_profile
+    from bru_conformance.profiles import INTEROP_VERSIONS, get_any_profile
     from bru_conformance.runner import RunOptions
     from bru_conformance.runner import run as run_suite
 
     try:
         for name in profiles:
-            get_profile(name)
+            get_any_profile(name)
+        if server_interop is not None:
+            versions = [v.strip() for v in server_interop.split(",")]
+            if not all(v.isdigit() and int(v) in INTEROP_VERSIONS for v in versions):
+                raise ValueError(f"--server-interop takes interop versions among {INTEROP_VERSIONS}, not {server_interop!r}")
+        if server_url is not None:
+            from urllib.parse import urlsplit
+
+            if urlsplit(server_url).scheme != "http" or not urlsplit(server_url).hostname:
+                raise ValueError(f"--server-url takes an http:// URL (the probe speaks HTTP/1.1 in the clear), not {server_url!r}")
+            if role == "all":
+                role = "server"
         Assumptions.parse(list(assume))
         patience_seconds = parse_duration(patience)
         extra = list(pytest_args)
@@ -92,7 +108,8 @@ def run(report_dir: Path, profiles: tuple[str, ...], role: str, assume: tuple[st
         raise click.UsageError("--adapter and --adapter-cmd exclude each other")
     _check_before_run(report_dir, features)
     outcome = run_suite(RunOptions(report_dir=report_dir, profiles=list(profiles), role=role, assume=list(assume),
-                                   adapter=adapter, adapter_cmd=adapter_cmd, adapter_timeout=adapter_timeout,
+                                   adapter=adapter, adapter_cmd=adapter_cmd, server_url=server_url, server_interop=server_interop,
+                                   adapter_timeout=adapter_timeout,
                                    adapter_cpu=adapter_cpu, include_field=include_field, strict=strict, waivers=waivers, seed=seed, allure=allure,
                                    require_practice=require_practice, patience=patience_seconds,
                                    quiet=quiet, extra=extra, features=features))

@@ -117,6 +117,7 @@ ENV_CALLS: dict[str, Call] = {
     "set_simulator": _c("env.setSimulator", on=IDENTITY),
     "set_job_limit": _c("env.setJobLimit", limit=IDENTITY),
     "refuse_next_change_block": _c("env.refuseNextChangeBlock", code=IDENTITY),
+    "upload_over_http": _c("env.uploadOverHttp", interopVersion=IDENTITY),
     "script_uploads": _c("env.scriptUploads", outcomes=(lambda xs: [_outcome_to_wire(o) for o in xs],
                                                         lambda ds: [_outcome_from_wire(d) for d in ds]), resourceId=IDENTITY),
     "advance": _c("env.advance", seconds=IDENTITY),

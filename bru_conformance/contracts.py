@@ -19,6 +19,7 @@ A team plugs in a SYSTEM (a `SystemFactory`) or an APP (an `AppFactory`); the re
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -247,6 +248,11 @@ class Environment(Protocol):
         """The jobLimit the SYSTEM reports and enforces from now on (LIM-05: @app scenarios vary it, so an app
         that assumes a value instead of reading it shows)."""
 
+    def upload_over_http(self, interop_version: int) -> None:
+        """From now on send every upload over real HTTP to its destination URL (a loopback server the harness
+        runs), speaking that interop version of the resumable-upload draft, with each resource's bytes as
+        `protocol.resource_bytes` gives them: the NET scenarios watch the wire from the server's side."""
+
     def script_uploads(self, outcomes: Iterable[UploadOutcome], resource_id: str | None = None) -> None:
         """Queue outcomes for the next upload attempts (of one resource, or of any); default success."""
 
@@ -301,6 +307,9 @@ class SystemUnderTest(Protocol):
 
 
 SystemFactory = Callable[[Profile, Assumptions], SystemUnderTest]
+#: the SERVER role: a context manager that runs the server under test and yields its base URL
+#: (`http://127.0.0.1:8000`); the harness probes it over real HTTP (bru_conformance.probe)
+ServerFactory = Callable[[], AbstractContextManager[str]]
 AppFactory = Callable[[PhotoLibrary, Profile, AppAccount], BackupApp]
 
 
@@ -314,10 +323,12 @@ class Implementation:
     app: AppFactory | None = None
     profiles: tuple[str, ...] = ()
     capabilities: frozenset[str] = frozenset()  # optional Environment controls it offers (CAPABILITIES)
+    server: ServerFactory | None = None  # the SERVER role: starts the upload server, yields its base URL
+    server_interop: tuple[int, ...] = ()  # the interop versions of the upload draft the server implements
 
     @property
     def roles(self) -> tuple[str, ...]:
-        return tuple(r for r, f in (("system", self.system), ("app", self.app)) if f is not None)
+        return tuple(r for r, f in (("system", self.system), ("app", self.app), ("server", self.server)) if f is not None)
 
 
 TraceSink = Callable[[TraceEvent], None]
@@ -328,4 +339,5 @@ TraceSink = Callable[[TraceEvent], None]
 CAPABILITIES: dict[str, str] = {
     "set-job-limit": "Environment.set_job_limit: the jobLimit reported and enforced from now on (LIM-05 scenarios vary it)",
     "refuse-next-change-block": "Environment.refuse_next_change_block: refuse the next non-empty change block with an error (PRO-03, PRO-12)",
+    "upload-over-http": "Environment.upload_over_http: uploads go over real HTTP to a server the harness runs (NET-01..10)",
 }

@@ -268,7 +268,7 @@ CALL_MOVES: dict[JobState | None, set[JobState | None]] = {
 #: calls the SYSTEM machine makes by their Apple name (steps.versions_steps) -> the API the profile must offer
 API_NAMES = {"cancel()": "PHAssetResourceUploadJobChangeRequest.cancel",
              "creationRequestForJob(destination:resource:)": "PHAssetResourceUploadJobChangeRequest.creationRequestForJob",
-             "fetchJobs(.process)": "Action.process", "setUploadJobExtensionEnabled(true)": "PHPhotoLibrary.setUploadJobExtensionEnabled",
+             "setUploadJobExtensionEnabled(true)": "PHPhotoLibrary.setUploadJobExtensionEnabled", "fetchJobs(.process)": "Action.process",
              "enableUploadJobExtension(with:)": "PHPhotoLibrary.enableUploadJobExtension",
              "uploadJobExtensionOptions": "PHPhotoLibrary.uploadJobExtensionOptions",
              "setUploadJobExtensionOptions(_:)": "PHPhotoLibrary.setUploadJobExtensionOptions"}
@@ -378,7 +378,10 @@ class SystemMachine(_ConditionEvents, _Machine):
     def create_special(self, kind: str) -> None:
         """One job in a block: an upload job (for a photo that may be only in iCloud: the system fetches it first,
         CRE-14), or from 26.4 a download-only job (counted under the jobLimit, AMB-08), which is never sent to
-        the server (CRE-15), reads as download-only (STA-10) and waits to be acknowledged (CRE-16)."""
+        the server (CRE-15), reads as download-only (STA-10) and waits to be acknowledged (CRE-16). Room is made
+        for it first where it can be."""
+        if kind != "photo" and self._active():
+            self._make_room(1)
         self.counter += 1
         alias = f"j{self.counter}"
         error = self._creation_error(1)
@@ -414,6 +417,25 @@ class SystemMachine(_ConditionEvents, _Machine):
             self.arrange_job(state)
         return len(self.model) > before
 
+    def _make_room(self, needed: int, keep: tuple[str, ...] = ()) -> bool:
+        """Free slots under the jobLimit for an arrangement, as an app would: acknowledge finished jobs, else (26.4+)
+        cancel queued ones; False if the room cannot be made."""
+        while self._counted() + needed > self.limit:
+            done = [a for a in self._aliases(S, F) if a not in keep]
+            queued = [a for a in self._aliases(R, P) if a not in keep] if self.w.profile.has("cancel") else []
+            if done:
+                self.step("When", f'the app acknowledges job "{done[0]}"', self.js.acknowledge, done[0])
+                self._outcome("ACK-01", None)
+                self._ended_by_app(done[0])
+            elif queued:
+                self.step("When", f'the app cancels job "{queued[0]}"', self.js.cancel, queued[0])
+                self._outcome("CAN-01", None)
+                self._ended_by_app(queued[0])
+                self.cancelled_seq = len(self.w.trace.events)
+            else:
+                return False
+        return True
+
     @precondition(lambda self: self._active())
     @rule(state=st.sampled_from(["registered", "pending", "succeeded", "failed", "spent", "recovered"]))
     def arrange_job(self, state: str) -> None:
@@ -423,7 +445,7 @@ class SystemMachine(_ConditionEvents, _Machine):
                        "recovered": ("succeeded", self.js.job_retry_recovered, "RET-04", S)}
         # room for the job, and under AMB-02's article reading room for its retry too (the job holds a slot then)
         needed = 2 if state in after_retry and self.w.assumptions.model("AMB-02") == "retry-checks-limit" else 1
-        if self._counted() + needed > self.limit:
+        if needed > self.limit or not self._make_room(needed):
             return  # no room: the arranging step would refuse (it is a Given, not an action under test)
         self.counter += 1
         alias = f"j{self.counter}"
@@ -605,14 +627,14 @@ class SystemMachine(_ConditionEvents, _Machine):
     def processing_call(self, end: str, pending: bool) -> None:
         """A processing call in which the harness extension does nothing; it returns, or a notice follows it. With
         `pending` a job is arranged to be uploading at the time, which a notice must not fail (TER-04)."""
-        if pending and self._counted() < self.limit:
+        if pending and self._make_room(1):
             self.counter += 1
             alias = f"j{self.counter}"
             self.step("Given", f'job "{alias}" is pending', self.js.job_in_state, alias, P, rule="STA-01")
             self._made(alias, P)
         self._call("nothing", None, end)
 
-    @precondition(lambda self: self._active() and self._counted() < self.limit)
+    @precondition(lambda self: self._active())
     @rule(end=ENDS, doomed=st.booleans(), processing=st.booleans(), wait=st.booleans())
     def call_creates(self, end: str, doomed: bool, processing: bool, wait: bool) -> None:
         """The harness extension creates a job inside the call (its upload, maybe scripted to fail, comes after);
@@ -620,6 +642,8 @@ class SystemMachine(_ConditionEvents, _Machine):
         `wait` the system is given time right after the call (`_patience`)."""
         from steps.vocabulary import OUTCOMES
 
+        if not self._make_room(1):
+            return
         if processing and self.answer is not ProcessingResult.PROCESSING:
             self.harness_answers(".processing")
         self.counter += 1
@@ -814,12 +838,15 @@ class SystemMachine(_ConditionEvents, _Machine):
     def outage(self, kind: str, minutes: int) -> None:
         """The network or power goes away, the host app disables the extension (and the network comes back, which
         must not bring a call to a disabled extension), or from 27 the device moves to a cellular network the
-        options keep work from; then all is well again: no call comes meanwhile (PRO-02, ACT-10, ACT-23), and a
-        call owed or fallen due meanwhile comes once work is allowed again (PRO-02)."""
+        options keep work from; then all is well again: no call comes meanwhile (PRO-02, ACT-10, ACT-23), nor
+        does any upload reach the server (PRO-02, ACT-23, ACT-15: a job is arranged to be waiting), and a call
+        owed or fallen due meanwhile comes once work is allowed again (PRO-02)."""
         from steps.vocabulary import NETWORKS, UNITS
 
         if kind == "cellular" and not self._options():
             kind = "network"
+        if not any(a not in self.doomed for a in self._aliases(R)) and self._make_room(1):
+            self.arrange_job("registered")
         if kind == "power":
             self.power(False)
         elif kind == "network":
@@ -831,11 +858,19 @@ class SystemMachine(_ConditionEvents, _Machine):
         else:
             self.host_toggles(False, False)
             self.network(self.network_name)
-        before = len(self.calls())
+        before, sent = len(self.calls()), len(self.w.env.upload_attempts())
         text = "1 minute passes" if minutes == 1 else f"{minutes} minutes pass"
         self.step("When", text, self.aps.time_passes, minutes, UNITS["minute"])
         self.uncertain = TIME
         self._check_no_calls(before)
+        attempts = self.w.env.upload_attempts()
+        if len(attempts) > sent:
+            rid = attempts[sent][0]
+            alias = next((a for a, r in self.w.resources.items() if r.resource_id == rid), rid)
+            rule_id = {"cellular": "ACT-23", "extension": "ACT-15"}.get(kind, "PRO-02")
+            count = sum(1 for r, _ in attempts[:sent] if r == rid)
+            self.expect(rule_id, f'the server saw {count} upload attempt{"" if count == 1 else "s"} of "{alias}"', self.aps.attempts_of, count, alias)
+            raise self.violation(rule_id, f"an upload of {alias} reached the server while work was not allowed ({kind})")
         if kind == "power":
             self.power(True)
         elif kind in ("network", "cellular"):
@@ -946,21 +981,24 @@ class SystemMachine(_ConditionEvents, _Machine):
         return self.w.profile.has("PHPhotoLibrary.uploadJobExtensionOptions")
 
     @precondition(lambda self: self._options())
-    @rule(prevent=st.booleans(), disabled=st.booleans())
-    def host_sets_options(self, prevent: bool, disabled: bool) -> None:
-        """27: the host app replaces the options (ACT-21: freshly created options clear a set flag); without a
-        configuration (ACT-20) or full access the change is refused. With `disabled` the host app disables the
-        extension first and enables it again after."""
+    @rule(fresh=st.booleans(), disabled=st.booleans())
+    def host_sets_options(self, fresh: bool, disabled: bool) -> None:
+        """27: the host app replaces the options; freshly created options are set after options that prevent
+        expensive network access, and must clear that flag (ACT-21). Without a configuration (ACT-20) or full
+        access the change is refused. With `disabled` the host app disables the extension first and enables it
+        again after."""
         disabled = disabled and self._active()
         if disabled:
             self.host_toggles(False, False)
-        if prevent:
-            self.step("When", "the host app sets options that prevent expensive network access", self.ss.host_sets_options)
-        else:
-            self.step("When", "the host app sets freshly created options", self.ss.host_sets_default_options)
-        self._outcome("ACT-21" if self._active() else "ACT-20", None if self._active() else "a PhotoKit error")
-        if self._active():
-            self.prevents, self.options_rule = prevent, "ACT-21"
+        for prevent in ((True, False) if fresh and not self.prevents else (False,) if fresh else (True,)):
+            if prevent:
+                self.step("When", "the host app sets options that prevent expensive network access", self.ss.host_sets_options)
+            else:
+                self.step("When", "the host app sets freshly created options", self.ss.host_sets_default_options)
+            self._outcome("ACT-21" if self._active() else "ACT-20", None if self._active() else "a PhotoKit error")
+            if self._active():
+                self.prevents, self.options_rule = prevent, "ACT-21"
+                self._check_enabled_flag()
         if disabled:
             self.host_toggles(True, False)
 
@@ -969,7 +1007,7 @@ class SystemMachine(_ConditionEvents, _Machine):
         out = []
         for api, name in API_NAMES.items():
             available = self.w.profile.has(name)
-            usable = self.model["queued"] in (R, P) if "queued" in self.model else self._counted() < self.limit
+            usable = self.model["queued"] in (R, P) if "queued" in self.model else True
             if api == "cancel()" and (available or not usable):
                 continue
             if api == "creationRequestForJob(destination:resource:)" and available:
@@ -978,28 +1016,31 @@ class SystemMachine(_ConditionEvents, _Machine):
         return out
 
     @precondition(lambda self: self._active())
-    @rule(data=st.data(), unavailable=st.booleans())
-    def app_calls(self, data: st.DataObject, unavailable: bool) -> None:
-        """A call by its Apple name, in every profile: inside the profile it succeeds, outside it fails with an
-        API-unavailable error (VER-01..04). Calls that would make a job the model cannot name are made only where
-        they are unavailable; `cancel()` acts on a job "queued" arranged for it."""
+    @rule(unavailable=st.booleans())
+    def app_calls(self, unavailable: bool) -> None:
+        """Calls by their Apple names, the ones the profile lacks or the ones it has: inside the profile each
+        succeeds, outside it fails with an API-unavailable error (VER-01..04). Calls that would make a job the
+        model cannot name are made only where they are unavailable; `cancel()` acts on a job "queued" arranged
+        for it."""
         import steps.versions_steps as versions_steps
         from bru_conformance.profiles import AVAILABILITY
 
-        calls = self._api_calls()
-        wanted = [a for a in calls if self.w.profile.has(API_NAMES[a]) is not unavailable]
-        api = data.draw(st.sampled_from(wanted or calls), label="API")
-        name = API_NAMES[api]
-        available = self.w.profile.has(name)
-        if api == "cancel()" and "queued" not in self.model:
-            self.step("Given", 'job "queued" is registered', self.js.job_in_state, "queued", R, rule="STA-01")
-            self._made("queued", R)
-        self.step("When", f"the app calls {api}", versions_steps.app_calls, api)
-        introduced = AVAILABILITY[name][1 if self.w.profile.platform == "macos" else 0]
-        rule_id = VERSION_RULES.get(introduced, "VER-01") if introduced else "VER-01"
-        self._outcome(rule_id, None if available else "an API-unavailable error")
-        if available and api in ("enableUploadJobExtension(with:)", "setUploadJobExtensionOptions(_:)"):
-            self.prevents, self.options_rule = False, "ACT-24"  # default options replace the old ones
+        for api in self._api_calls():
+            name = API_NAMES[api]
+            available = self.w.profile.has(name)
+            if available is unavailable:
+                continue
+            if api == "cancel()" and "queued" not in self.model:
+                if not self._make_room(1):
+                    continue
+                self.step("Given", 'job "queued" is registered', self.js.job_in_state, "queued", R, rule="STA-01")
+                self._made("queued", R)
+            self.step("When", f"the app calls {api}", versions_steps.app_calls, api)
+            introduced = AVAILABILITY[name][1 if self.w.profile.platform == "macos" else 0]
+            rule_id = VERSION_RULES.get(introduced, "VER-01") if introduced else "VER-01"
+            self._outcome(rule_id, None if available else "an API-unavailable error")
+            if available and api in ("enableUploadJobExtension(with:)", "setUploadJobExtensionOptions(_:)"):
+                self.prevents, self.options_rule = False, "ACT-24"  # default options replace the old ones
 
     # ------------------------------------------------------------------------ invariants
     def _observed(self) -> dict[str, UploadJob]:
@@ -1414,8 +1455,9 @@ class AppMachine(_ConditionEvents, _Machine):
                     raise self.violation(rule_id, f"the app called {e.error.get('api')} on {self.w.profile.name}")  # type: ignore[union-attr]
             if e.call == "retry":
                 scan["block"].append(str(e.args.get("job")))
-            elif e.call in ("commit_changes", "abort_changes"):  # a retry refused for want of room (AMB-02) may be asked again
-                if (e.error or {}).get("code") != int(PhotoKitErrorCode.LIMIT_EXCEEDED):
+            elif e.call in ("commit_changes", "abort_changes"):
+                # a retry refused for want of room (AMB-02) or by an error the scenario scripted may be asked again
+                if (e.error or {}).get("code") not in (int(PhotoKitErrorCode.LIMIT_EXCEEDED), int(PhotoKitErrorCode.INTERNAL_ERROR)):
                     for job in scan["block"]:
                         scan["asked"][job] = scan["asked"].get(job, 0) + 1
                         if scan["asked"][job] > 1:

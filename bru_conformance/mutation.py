@@ -28,6 +28,13 @@ from typing import Any
 from bru_conformance import __version__
 
 DEFAULT_PROFILES = ("ios-26.1", "ios-27.0")
+SERVER_PROFILES = ("interop-3", "interop-5", "interop-6", "interop-7", "interop-8")  # a server run is cheap: every version
+
+
+def _profiles_for(item: Any, profiles: tuple[str, ...] | None) -> tuple[str, ...]:
+    """Lifecycle profiles for a SYSTEM or APP variant; every interop version for a SERVER one."""
+    base = SERVER_PROFILES if item.role == "server" else (profiles or DEFAULT_PROFILES)
+    return tuple(dict.fromkeys(base + tuple(item.profiles)))
 FAILED = ("failed", "error")
 
 
@@ -53,7 +60,7 @@ def _run(adapter: str, role: str, profiles: tuple[str, ...], assume: tuple[str, 
 
 def run_control(control: Any, profiles: tuple[str, ...] | None = None, workdir: Path | None = None) -> dict[str, Any]:
     """One control through the whole suite of its role in a subprocess; its row of the matrix."""
-    chosen = tuple(dict.fromkeys((profiles or DEFAULT_PROFILES) + tuple(control.profiles)))
+    chosen = _profiles_for(control, profiles)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=f"control-{control.name}-", dir=workdir) as tmp:
         proc, document = _run(control.adapter, control.role, chosen, control.assume, tmp)
@@ -77,7 +84,7 @@ def run_mutant(mutant: Any, profiles: tuple[str, ...] | None = None, workdir: Pa
     `targets_only` runs just the targeted rules' scenarios (`-k`): enough to tell killed-by-target from
     not, and what the project's test uses to stay fast; the full matrix (the default) also shows every
     unrelated rule that fails."""
-    chosen = tuple(dict.fromkeys((profiles or DEFAULT_PROFILES) + tuple(mutant.profiles)))
+    chosen = _profiles_for(mutant, profiles)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=f"mutant-{mutant.name}-", dir=workdir) as tmp:
         proc, document = _run(mutant.adapter, mutant.role, chosen, mutant.assume, tmp,
@@ -132,7 +139,7 @@ def run_matrix(mutants: list[Any], profiles: tuple[str, ...] | None = None, work
 
 
 def coverage() -> dict[str, Any]:
-    """Required rules (testable MUST of SYSTEM/APP, SHOULD of APP) with and without a mutant."""
+    """Required rules (testable MUST of any role, SHOULD of APP) with and without a mutant."""
     from reference_impl.mutants import NO_MUTANT, all_mutants
 
     targeted = {rule for m in all_mutants() for rule in m.rules}
@@ -150,7 +157,7 @@ def required_rules() -> list[str]:
         if rule.untestable_reason:
             continue
         roles = set(rule.roles)
-        if (rule.level == "must" and roles & {"system", "app"}) or (rule.level == "should" and "app" in roles):
+        if (rule.level == "must" and roles & {"system", "app", "server"}) or (rule.level == "should" and "app" in roles):
             out.append(rule.id)
     return out
 

@@ -28,7 +28,7 @@ from bru_conformance.adapters import load_implementation
 from bru_conformance.assumptions import Assumptions
 from bru_conformance.catalogue import AREAS, RULE_ID
 from bru_conformance.contracts import Implementation
-from bru_conformance.profiles import PROFILES, get_profile
+from bru_conformance.profiles import INTEROP_PROFILES, PROFILES, get_any_profile, get_profile
 from bru_conformance.tags import TagSet, parse_tag, parse_tags
 from bru_conformance.world import NOT_APPLICABLE, World
 
@@ -36,10 +36,34 @@ RESULTS_KEY = pytest.StashKey["RunState"]()
 _PROCESS = pytest.StashKey[Any]()
 
 
+_SERVER = pytest.StashKey[Any]()
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     process = config.stash.get(_PROCESS, None)
     if process is not None:
         process.close()
+    server = config.stash.get(_SERVER, None)
+    if server is not None:
+        server[0].close()
+
+
+def server_url(config: pytest.Config) -> str:
+    """The base URL of the SERVER under test, starting it (once per session) if the implementation runs it."""
+    if _SERVER not in config.stash:
+        from contextlib import ExitStack
+
+        state: RunState = config.stash[RESULTS_KEY]
+        factory = state.implementation.server
+        if factory is None:
+            raise pytest.UsageError("ADAPTER: the implementation under test has no SERVER role")
+        stack = ExitStack()
+        try:
+            url = stack.enter_context(factory())
+        except Exception as exc:
+            raise RuntimeError(f"the SERVER under test could not start: {type(exc).__name__}: {exc}") from exc
+        config.stash[_SERVER] = (stack, url.rstrip("/"))
+    return config.stash[_SERVER][1]
 
 
 @dataclass
@@ -120,17 +144,18 @@ def pytest_configure(config: pytest.Config) -> None:
             config.stash[_PROCESS] = process
         else:
             impl = load_implementation(config.getoption("--bru-adapter"))
+        impl = _with_server_url(config, impl)
     except Exception as exc:  # one clear line instead of an INTERNALERROR traceback
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise pytest.UsageError(f"ADAPTER: the implementation under test could not start: {type(exc).__name__}: {first}") from exc
-    plugged = bool(command or config.getoption("--bru-adapter"))
-    roles = impl.roles if plugged else ("system", "app")
+    plugged = bool(command or config.getoption("--bru-adapter") or config.getoption("--bru-server-url"))
+    roles = impl.roles if plugged else ("system", "app", "server")
     wanted = config.getoption("--bru-role")
     if wanted != "all":
         roles = tuple(r for r in roles if r == wanted)
-    profiles = config.getoption("--bru-profile") or list(PROFILES)
+    profiles = config.getoption("--bru-profile") or [*PROFILES, *INTEROP_PROFILES]
     for name in profiles:
-        get_profile(name)
+        get_any_profile(name)
     options: dict[str, Any] = {}
     for flag, name in (("--adapter", "--bru-adapter"), ("--adapter-cmd", "--bru-adapter-cmd"), ("--field", "--bru-field"),
                        ("--strict", "--bru-strict"), ("--waivers", "--bru-waivers")):
@@ -162,6 +187,21 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.import_plugin(module)
 
 
+def _with_server_url(config: pytest.Config, impl: Implementation) -> Implementation:
+    """`--bru-server-url`: the SERVER role is a server already running there (with the interop versions given)."""
+    import contextlib
+    import dataclasses
+
+    url = config.getoption("--bru-server-url")
+    interop = config.getoption("--bru-server-interop")
+    versions = tuple(int(v) for v in interop.split(",")) if interop else None
+    if url:
+        return dataclasses.replace(impl, server=lambda: contextlib.nullcontext(url), server_interop=versions or (8,))
+    if versions is not None:
+        return dataclasses.replace(impl, server_interop=versions)
+    return impl
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_bdd_apply_tag(tag: str, function: Any) -> Any:
     parse_tag(tag, TagSet())  # raises TagError on anything outside the vocabulary
@@ -190,10 +230,15 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "bru_profile" not in metafunc.fixturenames or _template(metafunc.function) is None:
         return  # not a scenario of the catalogue (a team's own tests in the same session are left alone)
     state: RunState = metafunc.config.stash[RESULTS_KEY]
-    applicable = {p.name for p in _tags_of(metafunc.definition).profiles()}
-    declared = state.implementation.profiles
+    tags = _tags_of(metafunc.definition)
+    applicable = {p.name for p in tags.profiles()}
+    if "server" in tags.roles:  # SERVER scenarios run per interop version the server declares
+        declared = tuple(f"interop-{v}" for v in state.implementation.server_interop)
+        why = "the server does not declare interop version"
+    else:
+        declared, why = state.implementation.profiles, "the implementation does not declare profile"
     params = [p if not declared or p in declared else
-              pytest.param(p, marks=pytest.mark.skip(reason=f"unsupported: the implementation does not declare profile {p}"))
+              pytest.param(p, marks=pytest.mark.skip(reason=f"unsupported: {why} {p}"))
               for p in state.profiles if p in applicable]
     if not params:  # no selected profile has this API: not applicable, dropped at collection
         params = [pytest.param(None, marks=pytest.mark.bru("not-applicable"))]
@@ -242,8 +287,13 @@ def world(request: pytest.FixtureRequest, bru_profile: str) -> Iterator[World]:
     state: RunState = request.config.stash[RESULTS_KEY]
     tags = _tags_of(request.node)
     role = next(iter(tags.roles), "app")
-    w = World(get_profile(bru_profile), state.assumptions, state.implementation, role, patience=state.patience,
-              readings=tags.world)
+    if role == "server":
+        from bru_conformance.server_world import ServerWorld
+
+        w: Any = ServerWorld(server_url(request.config), INTEROP_PROFILES[bru_profile], state.assumptions)
+    else:
+        w = World(get_profile(bru_profile), state.assumptions, state.implementation, role, patience=state.patience,
+                  readings=tags.world)
     request.node.stash[_WORLD] = w
     yield w
     w.close()

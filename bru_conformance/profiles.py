@@ -141,6 +141,30 @@ def availability_text(api: str) -> str:
     return f"available from iOS {ios[0]}.{ios[1]}, {mac}"
 
 
+@dataclass(frozen=True, order=True)
+class InteropProfile:
+    """A SERVER-role profile: one interop version of the resumable-upload draft (`interop-8`). A server declares
+    the versions it implements; scenarios in the others are `unsupported` (issue 14, AMB-36)."""
+
+    version: int
+    name: str
+    platform: str = "interop"
+
+
+INTEROP_VERSIONS = (3, 5, 6, 7, 8)
+INTEROP_PROFILES: dict[str, InteropProfile] = {f"interop-{v}": InteropProfile(v, f"interop-{v}") for v in INTEROP_VERSIONS}
+
+
+def get_any_profile(name: str) -> Profile | InteropProfile:
+    """A lifecycle profile (`ios-27.0`) or a SERVER interop profile (`interop-8`)."""
+    if name in INTEROP_PROFILES:
+        return INTEROP_PROFILES[name]
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise ValueError(f"unknown profile {name!r}; choose one of {', '.join([*PROFILES, *INTEROP_PROFILES])}") from None
+
+
 def get_profile(name: str) -> Profile:
     try:
         return PROFILES[name]

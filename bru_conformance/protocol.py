@@ -146,6 +146,16 @@ class AssetResource:
     icloud_only: bool = False
 
 
+def resource_bytes(resource: AssetResource) -> bytes:
+    """The bytes of a resource, as the harness defines them: `size` bytes of a SHAKE-256 stream keyed by the
+    resource id (fast, never periodic, so bytes resumed from a wrong offset can never match by accident).
+    A SYSTEM uploading over real HTTP (`Environment.upload_over_http`) sends these; the harness's server
+    compares what it stored against them."""
+    import hashlib
+
+    return hashlib.shake_256(resource.resource_id.encode()).digest(resource.size) if resource.size else b""
+
+
 @dataclass(frozen=True)
 class Asset:
     """A `PHAsset` with its resources (a Live Photo has two; an edited photo adds a full-size render)."""

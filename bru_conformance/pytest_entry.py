@@ -21,7 +21,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("bru-conformance")
     group.addoption("--bru", action="store_true", help="run the PhotoKit Background Resource Upload conformance catalogue")
     group.addoption("--bru-profile", action="append", default=[], help="API profile(s) to run (default: all)")
-    group.addoption("--bru-role", choices=("system", "app", "all"), default="all")
+    group.addoption("--bru-role", choices=("system", "app", "server", "all"), default="all")
+    group.addoption("--bru-server-url", default=None,
+                    help="base URL of a running upload server to check (the SERVER role; default: the bundled reference server)")
+    group.addoption("--bru-server-interop", default=None,
+                    help="interop versions that server implements, comma-separated (default with --bru-server-url: 8)")
     group.addoption("--bru-assume", action="append", default=[], help="AMB-nn=reading")
     group.addoption("--bru-adapter", default=None, help="package.module:factory of an in-process implementation")
     group.addoption("--bru-adapter-cmd", default=None, help="command of an out-of-process implementation (JSON-RPC on stdio)")

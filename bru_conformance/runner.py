@@ -29,6 +29,8 @@ class RunOptions:
     assume: list[str] = field(default_factory=list)
     adapter: str | None = None
     adapter_cmd: str | None = None
+    server_url: str | None = None  # the SERVER role: a running upload server to check
+    server_interop: str | None = None  # its interop versions, comma-separated
     adapter_timeout: float = 10.0
     adapter_cpu: str = "shared"
     include_field: bool = False
@@ -59,6 +61,10 @@ def pytest_args(options: RunOptions) -> list[str]:
     if options.adapter_cmd:
         args += ["--bru-adapter-cmd", options.adapter_cmd, "--bru-adapter-timeout", str(options.adapter_timeout),
                  "--bru-adapter-cpu", options.adapter_cpu]
+    if options.server_url:
+        args += ["--bru-server-url", options.server_url]
+    if options.server_interop:
+        args += ["--bru-server-interop", options.server_interop]
     if options.include_field:
         args.append("--bru-field")
     if options.strict:

@@ -10,6 +10,7 @@ _DOC = "https://developer.apple.com/documentation/photos/"
 _SDK_26_1 = "https://github.com/alexey-lysiuk/macos-sdk"
 _ONESTACK = "https://onestack.dev/ios-reference/Photos/"
 _MINISWIFT = "https://miniswift.run/whats-new/photos/"
+_RUD = "https://datatracker.ietf.org/doc/html/draft-ietf-httpbis-resumable-upload-"
 
 #: key -> a clean URL (nothing glued on: reports link it as it is)
 SOURCES: dict[str, str] = {
@@ -59,6 +60,8 @@ SOURCES: dict[str, str] = {
     "DOTNET-26.5": "https://github.com/dotnet/macios/wiki/Photos-tvOS-xcode26.5-b1",
     "NEWS": "https://www.neowin.net/amp/apple-quietly-opens-up-background-photo-backups-to-third-party-apps-with-ios-261/",
     "FORUM-818566": "https://developer.apple.com/forums/thread/818566",
+    # the IETF draft the SERVER rules (NET-11 on) are read from, one key per revision an interop version follows
+    "RUD-01": _RUD + "01", "RUD-03": _RUD + "03", "RUD-05": _RUD + "05", "RUD-08": _RUD + "08", "RUD-09": _RUD + "09",
 }
 
 #: key -> what the link shows, where the URL alone does not say it (SDK header copies and mirrors)
@@ -75,6 +78,11 @@ LABELS: dict[str, str] = {
     "H27-O": "iOS 27 SDK PHAssetResourceUploadJobOptions.h (member list mirror)",
     "H27-AR": "iOS 27 SDK PHAssetResource.h (member list mirror)",
     "HERR": "MacOSX12.3.sdk PHError.h",
+    "RUD-01": "draft-ietf-httpbis-resumable-upload-01 (interop version 3)",
+    "RUD-03": "draft-ietf-httpbis-resumable-upload-03 (interop version 5)",
+    "RUD-05": "draft-ietf-httpbis-resumable-upload-05 (interop version 6)",
+    "RUD-08": "draft-ietf-httpbis-resumable-upload-08 (interop version 7)",
+    "RUD-09": "draft-ietf-httpbis-resumable-upload-09 (interop version 8)",
 }
 
 

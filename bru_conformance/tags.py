@@ -4,8 +4,9 @@
 |---|---|
 | `@must` `@should` `@may` `@info` | the rule's level (exactly one per Rule) |
 | `@practice` | a recommended-practice rule (PRC-nn): its own class and score, never in the conformance verdict |
-| `@system` `@app` | the role a scenario checks (on the Rule, or on a scenario of a two-sided Rule) |
+| `@system` `@app` `@server` | the role a scenario checks (on the Rule, or on a scenario of a two-sided Rule) |
 | `@since:26.4` `@until:26.5` | first and last OS version (any platform) where it applies; default all |
+| `@interop-since:6` `@interop-until:5` | SERVER scenarios: first and last interop version of the upload draft |
 | `@platform:ios` `@platform:macos` | only on that platform |
 | `@src:KEY` | an Apple source key (bru_conformance.sources) |
 | `@untestable` | cannot be checked in software; the Rule's description says why |
@@ -26,11 +27,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from bru_conformance.assumptions import SWITCHES
-from bru_conformance.profiles import PROFILES, Profile
+from bru_conformance.profiles import INTEROP_PROFILES, PROFILES, Profile
 from bru_conformance.sources import SOURCES
 
 LEVELS = ("must", "should", "may", "info", "practice")
-ROLES = ("system", "app")
+ROLES = ("system", "app", "server")
 PLATFORMS = ("ios", "macos")
 _VERSION = re.compile(r"^\d{2}\.\d$")
 
@@ -47,6 +48,8 @@ class TagSet:
     roles: set[str] = field(default_factory=set)
     since: str | None = None
     until: str | None = None
+    interop_since: int | None = None
+    interop_until: int | None = None
     platforms: set[str] = field(default_factory=set)
     sources: list[str] = field(default_factory=list)
     untestable: bool = False
@@ -55,7 +58,11 @@ class TagSet:
     world: dict[str, str] = field(default_factory=dict)
     implementation_defined: bool = False
 
-    def profiles(self) -> list[Profile]:
+    def profiles(self) -> list[Profile]:  # type: ignore[return]
+        """The profiles it runs in: lifecycle profiles, or for a SERVER scenario the interop versions."""
+        if "server" in self.roles:
+            lo_i, hi_i = self.interop_since or 0, self.interop_until or 99
+            return [p for p in INTEROP_PROFILES.values() if lo_i <= p.version <= hi_i]  # type: ignore[misc]
         lo = tuple(int(x) for x in self.since.split(".")) if self.since else (0, 0)
         hi = tuple(int(x) for x in self.until.split(".")) if self.until else (99, 9)
         return [p for p in PROFILES.values()
@@ -104,6 +111,13 @@ def parse_tag(tag: str, into: TagSet) -> None:
             into.since = max(filter(None, (into.since, value)), key=lambda v: tuple(map(int, v.split("."))))
         else:
             into.until = min(filter(None, (into.until, value)), key=lambda v: tuple(map(int, v.split("."))))
+    elif name in ("interop-since", "interop-until"):
+        if not value.isdigit():
+            raise TagError(f"@{tag}: interop versions are numbers like 6")
+        if name == "interop-since":
+            into.interop_since = max(int(value), into.interop_since or 0)
+        else:
+            into.interop_until = min(int(value), into.interop_until or 99)
     elif name == "platform":
         if value not in PLATFORMS:
             raise TagError(f"@{tag}: platform is one of {PLATFORMS}")

@@ -145,6 +145,10 @@ class World:
         self.harness_suspensions = 0                   # times its processJobs suspends before answering (@system)
         self.harness_script: list[list[Callable[[World], Any]]] = []  # work it does inside its next calls (@system)
         self.harness_failure: BaseException | None = None  # what went wrong in that work (a harness error)
+        self.upload_url: str | None = None             # the harness's HTTP upload server, when uploads go over HTTP (NET)
+        self.upload_server: Any = None                 # that server (the harness reads its log as evidence)
+        self.photo_size: int | None = None            # bytes per photo added from now on (None: the protocol default)
+        self._closers: list[Callable[[], Any]] = []    # what close() must stop (servers the harness started)
         self.env.install_app()
         # @app scenarios test the APP; @system scenarios play it with a passive harness extension.
         inner = self._app_factory(self.library, self.profile, self.account) if role == "app" else HarnessApp(self)
@@ -159,13 +163,28 @@ class World:
 
             pytest.skip(f"unsupported: the SYSTEM under test does not declare the capability {capability!r}")
 
+    def serve_uploads(self, **config: Any) -> tuple[str, Any]:
+        """Run a resumable-upload server on loopback for this scenario (stopped by `close`): the harness's witness
+        of what a SYSTEM sends over HTTP. It is the reference server used as an instrument, like the default
+        factories above: checks read its log and store, which record what arrived on the socket."""
+        from contextlib import ExitStack
+
+        from reference_impl.server import ServerConfig, running_server
+
+        stack = ExitStack()
+        base, server = stack.enter_context(running_server(ServerConfig(**config)))
+        self._closers.append(stack.close)
+        return base, server
+
     def note(self, text: str) -> None:
         """Say how a piece of evidence was obtained (e.g. through a test-only view); reported with the run."""
         if text not in self.notes:
             self.notes.append(text)
 
     def close(self) -> None:
-        """Release out-of-process sessions (in-process implementations need nothing)."""
+        """Release out-of-process sessions (in-process implementations need nothing) and stop the harness's servers."""
+        while self._closers:
+            self._closers.pop()()
         for owner in (self.app.inner, self.sut):
             close = getattr(owner, "close", None)
             if callable(close):
@@ -176,7 +195,7 @@ class World:
         assets = []
         for name in names:
             resource = AssetResource(resource_id=f"{name}.res", asset_id=name, kind=kind, filename=f"{name}.HEIC",
-                                     icloud_only=icloud_only)
+                                     icloud_only=icloud_only, **({"size": self.photo_size} if self.photo_size is not None else {}))
             self.resources[name] = resource
             assets.append(Asset(name, (resource,)))
         self.env.add_assets(assets)

@@ -44,4 +44,35 @@ def implementation() -> Implementation:
     from bru_conformance.profiles import PROFILES
 
     return Implementation(name="bru-conformance reference", version=VERSION, system=create_system,
-                          app=create_app, profiles=tuple(PROFILES), capabilities=frozenset(CAPABILITIES))
+                          app=create_app, profiles=tuple(PROFILES), capabilities=frozenset(CAPABILITIES),
+                          server=reference_server, server_interop=SUPPORTED_INTEROP)
+
+
+SUPPORTED_INTEROP = (3, 5, 6, 7, 8)
+
+
+class ServerVariant:
+    """A SERVER-role mutant or control: the reference server with other `ServerConfig` fields (`CONFIG`: fault
+    switches for a mutant, allowed choices for a control), declaring the interop versions in `INTEROP`."""
+
+    CONFIG: dict[str, object] = {}
+    INTEROP: tuple[int, ...] = SUPPORTED_INTEROP
+
+    @classmethod
+    def implementation(cls, name: str) -> Implementation:
+        return Implementation(name=name, version="0", server=lambda: reference_server(**cls.CONFIG), server_interop=cls.INTEROP)
+
+
+def reference_server(**config: object):  # type: ignore[no-untyped-def]
+    """The SERVER role's reference: the upload server of `reference_impl.server` on loopback (a context manager
+    yielding its base URL); `config` sets `ServerConfig` fields (fault switches for mutants, choices for controls)."""
+    import contextlib
+
+    from reference_impl.server import ServerConfig, running_server
+
+    @contextlib.contextmanager
+    def serve():  # type: ignore[no-untyped-def]
+        with running_server(ServerConfig(**config)) as (base_url, _server):  # type: ignore[arg-type]
+            yield base_url
+
+    return serve()

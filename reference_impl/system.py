@@ -519,6 +519,11 @@ class ReferenceSystem:
     def refuse_next_change_block(self, code: int) -> None:
         self._refuse_next = int(PhotoKitErrorCode(code))
 
+    def upload_over_http(self, interop_version: int) -> None:
+        from reference_impl.http_transport import HttpTransport
+
+        self.transport = HttpTransport(interop_version)
+
     def set_job_limit(self, limit: int) -> None:
         if limit < 1:
             raise BruError(f"a jobLimit must be positive, not {limit}")

@@ -5,5 +5,5 @@ the `world` fixture; `bru-conformance steps` prints every pattern with its docst
 """
 
 _AREAS = ("consent", "errors", "versions", "creation", "limits", "states", "retry", "acknowledge", "cancel",
-          "processing", "termination")
+          "processing", "termination", "network")
 MODULES = ("steps.setup_steps", "steps.job_steps", "steps.app_steps", *(f"steps.{a}_steps" for a in _AREAS))

@@ -28,11 +28,12 @@ from steps.vocabulary import CREDENTIALS, OUTCOMES, matches, p
 DEFAULT_URL = "https://backup.example.com/upload"
 
 
-def destination(world: World, token: str | None = None, url: str = DEFAULT_URL) -> Request:
-    return Request.make(url, "POST", {"Authorization": f"Bearer {token or world.token}"})
+def destination(world: World, token: str | None = None, url: str | None = None) -> Request:
+    """The upload request for a job: the scenario's URL, else the harness's HTTP server's, else DEFAULT_URL."""
+    return Request.make(url or world.upload_url or DEFAULT_URL, "POST", {"Authorization": f"Bearer {token or world.token}"})
 
 
-def _create_in_block(world: World, aliases: list[str], url: str = DEFAULT_URL, download_only: bool = False) -> None:
+def _create_in_block(world: World, aliases: list[str], url: str | None = None, download_only: bool = False) -> None:
     """One change block creating a job per alias (26.4+ creation request, else the 26.1 createJob)."""
     placeholders: dict[str, str | None] = {}
     world.ensure_photos(aliases)

@@ -15,7 +15,8 @@ from bru_conformance.schemas import validate
 from bru_conformance.sources import SOURCES
 
 DIGEST = Path(__file__).resolve().parents[2] / "shared" / "spec" / "rules-digest.md"
-AREAS = ("ACT", "CON", "CRE", "PRO", "STA", "RET", "ACK", "CAN", "TER", "LIM", "ERR", "VER")
+AREAS = ("ACT", "CON", "CRE", "PRO", "STA", "RET", "ACK", "CAN", "TER", "LIM", "ERR", "VER", "NET")
+SERVER_RULES = Path(__file__).resolve().parents[1] / "docs" / "server-rules.md"  # NET-11 on (issue 14)
 
 
 @pytest.fixture(scope="module")
@@ -24,10 +25,17 @@ def catalogue():  # type: ignore[no-untyped-def]
 
 
 def digest_ids() -> set[str]:
+    """The digest's rules plus the SERVER rules of docs/server-rules.md, which continue its NET series."""
     if not DIGEST.exists():
         pytest.skip(f"the specification digest is not beside the checkout ({DIGEST})")
-    return {m for m in re.findall(r"^- \*\*([A-Z]{3}-\d{2})\*\*", DIGEST.read_text(encoding="utf-8"), re.M)
-            if m[:3] in AREAS}
+    found = re.findall(r"^- \*\*([A-Z]{3}-\d{2})\*\*", DIGEST.read_text(encoding="utf-8"), re.M)
+    found += re.findall(r"^- \*\*(NET-\d{2})\*\*", SERVER_RULES.read_text(encoding="utf-8"), re.M)
+    return {m for m in found if m[:3] in AREAS}
+
+
+def test_server_rules_continue_the_net_series() -> None:
+    server = re.findall(r"^- \*\*(NET-\d{2})\*\*", SERVER_RULES.read_text(encoding="utf-8"), re.M)
+    assert server == [f"NET-{n}" for n in range(11, 11 + len(server))] and len(server) >= 20
 
 
 def test_every_rule_of_the_digest_is_in_the_features(catalogue) -> None:  # type: ignore[no-untyped-def]

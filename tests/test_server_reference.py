@@ -361,8 +361,127 @@ def fault_ignore_concurrency(base, srv):
     assert stale.status == 201 and srv.upload_at(stale.location).data == BODY
 
 
+def fault_headers_only_on_creation(base, srv):
+    p = Probe(base, interop=8)
+    whole = p.create(BODY)
+    cut = p.create(BODY, cut_after=30_000)
+    offset = int(p.head(cut.location).header("upload-offset"))
+    done = p.append(cut.location, offset, BODY[offset:])
+    assert whole.header("x-server-id") and done.status == 200 and done.header("x-server-id") is None
+
+
+def fault_preflight_without_limit(base, srv):
+    p = Probe(base, interop=8)
+    ex = p.preflight()
+    assert ex.status == 200 and ex.header("upload-limit") is None and ex.header("allow")
+    assert parse_dictionary(p.create(BODY[:10]).interims(104)[0].header("upload-limit")) == {"min-size": 0}
+
+
+def fault_preflight_501(base, srv):
+    p = Probe(base, interop=8)
+    assert p.preflight().status == 501 and p.preflight(interop=None).status == 501
+    cut = p.create(BODY, cut_after=30_000)
+    assert cut.interims(104)
+    offset = int(p.head(cut.location).header("upload-offset"))
+    assert p.append(cut.location, offset, BODY[offset:]).status == 200
+    assert sha(srv.upload_at(cut.location).data) == sha(BODY)
+
+
+def fault_preflight_needs_interop(base, srv):
+    p = Probe(base, interop=8)
+    assert p.preflight(interop=None).status == 501
+    ex = p.preflight()
+    assert ex.status == 200 and parse_dictionary(ex.header("upload-limit")) == {"min-size": 0}
+
+
+def fault_resumable_without_interop(base, srv):
+    ex = Probe(base, interop=None).create(BODY[:1000])
+    assert "upload-draft-interop-version" not in {n.lower() for n, _ in ex.request_headers}
+    assert "upload-complete" not in {n.lower() for n, _ in ex.request_headers}
+    assert len(ex.interims(104)) == 1
+    interim = ex.interims(104)[0]
+    assert interim.header("upload-draft-interop-version") == "8" and interim.header("location")
+    assert ex.status == 201 and ex.header("location") == interim.header("location")
+    stored = srv.upload_at(ex.location)
+    assert stored.resumable and stored.version == 8 and stored.complete and stored.data == BODY[:1000]
+    assert Probe(base, interop=8).head(ex.location).header("upload-complete") == "?1"
+
+
+def fault_incomplete_answered_200(base, srv):
+    ex = Probe(base, interop=8).create(BODY[:1000], complete=False)
+    assert ex.interims(104) and ex.status == 200
+    assert ex.header("upload-complete") is None and ex.header("upload-incomplete") is None
+    assert not srv.upload_at(ex.location).complete
+
+
+def fault_ignore_length_mismatch(base, srv):
+    p = Probe(base, interop=8)
+    for declared in (2000, 500):
+        ex = p.create(BODY[:1000], upload_length=declared)
+        assert ex.status == 201 and ex.interims(104)
+        stored = srv.upload_at(ex.location)
+        assert stored.complete and stored.data == BODY[:1000]
+
+
+def fault_cut_reported_complete(base, srv):
+    p = Probe(base, interop=8)
+    cut = p.create(BODY, cut_after=30_000)
+    head = p.head(cut.location)
+    assert head.status == 204 and head.header("upload-complete") == "?1"
+    assert int(head.header("upload-offset")) < len(BODY) and not srv.upload_at(cut.location).complete
+
+
+def fault_head_redirects_unknown(base, srv):
+    p = Probe(base, interop=8)
+    head = p.head(base + "/upload/0123456789abcdef")
+    assert head.status == 301 and head.header("location")
+    loc = p.create(BODY[:10], complete=False).location
+    assert p.head(loc).status == 204  # known uploads are served as usual
+
+
+def fault_append_not_marked_complete(base, srv):
+    for v in (6, 8):
+        p = Probe(base, interop=v)
+        loc = p.create(BODY[:1000], complete=False).location
+        done = p.append(loc, 1000, BODY[1000:2000])
+        assert srv.upload_at(loc).complete and done.header("x-server-id")
+        if v <= 6:
+            assert done.status == 201 and done.header("upload-offset") is None
+        else:
+            assert done.status == 200 and done.header("upload-complete") == "?0"
+
+
+def fault_delete_ignored(base, srv):
+    p = Probe(base, interop=8)
+    loc = p.create(BODY[:1000], complete=False).location
+    assert p.delete(loc).status == 204
+    head = p.head(loc)
+    assert head.status == 204 and head.header("upload-offset") == "1000"
+    assert p.append(loc, 1000, BODY[1000:2000]).status == 200
+    stored = srv.upload_at(loc)
+    assert stored.active and stored.complete and stored.data == BODY[:2000]
+
+
+def fault_ignore_max_size(base, srv):
+    p = Probe(base, interop=8)
+    assert parse_dictionary(p.preflight().header("upload-limit")) == {"max-size": 1000}
+    ex = p.create(BODY[:5000])
+    assert ex.status == 201 and parse_dictionary(ex.header("upload-limit")) == {"max-size": 1000}
+    assert srv.upload_at(ex.location).data == BODY[:5000]
+
+
+def fault_offset_as_string(base, srv):
+    p = Probe(base, interop=8)
+    loc = p.create(BODY[:1000], complete=False).location
+    head = p.head(loc)
+    assert head.header("upload-offset") == '"1000"' and parse_item(head.header("upload-offset")) == "1000"
+    assert p.append(loc, 3, b"x").header("upload-offset") == '"1000"'
+    assert Probe(base, interop=6).create(BODY[:20_000]).header("upload-offset") == '"20000"'
+
+
 FAULTS = {name: obj for name, obj in globals().items() if name.startswith("fault_")}
 FAULT_VALUES = {"drop_mid_body": 1000}
+FAULT_CONFIG = {"ignore_max_size": {"max_size": 1000}}  # extra ServerConfig fields a switch needs
 
 
 def test_every_fault_switch_has_a_wire_test():
@@ -371,7 +490,7 @@ def test_every_fault_switch_has_a_wire_test():
 
 @pytest.mark.parametrize("name", sorted(FAULT_SWITCHES))
 def test_fault_switch_produces_its_wire_behaviour(name):
-    config = ServerConfig().with_fault(name, FAULT_VALUES.get(name, True))
+    config = ServerConfig(**FAULT_CONFIG.get(name, {})).with_fault(name, FAULT_VALUES.get(name, True))
     with running_server(config) as (base, srv):
         FAULTS[f"fault_{name}"](base, srv)
     assert srv.leaked_threads == []

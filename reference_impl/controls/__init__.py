@@ -42,6 +42,8 @@ class Control:
             cls = self.cls
             return Implementation(name=f"control {self.name}", version="0", system=lambda p, a: ReferenceSystemUnderTest(cls(p, a)),
                                   capabilities=frozenset(CAPABILITIES))
+        if self.role == "server":
+            return self.cls.implementation(f"control {self.name}")  # a reference_impl.ServerVariant
         return Implementation(name=f"control {self.name}", version="0", app=self.cls)
 
     @property
@@ -59,15 +61,15 @@ def register(name: str, role: str, allowed_by: str, description: str, departs_fr
     def wrap(cls: type) -> type:
         if name in CONTROLS:
             raise ValueError(f"duplicate control {name}")
-        if role not in ("system", "app"):
-            raise ValueError(f"control {name}: role is system or app, not {role!r}")
+        if role not in ("system", "app", "server"):
+            raise ValueError(f"control {name}: role is system, app or server, not {role!r}")
         CONTROLS[name] = Control(name, role, allowed_by, description, cls, tuple(departs_from), tuple(profiles), tuple(assume))
         return cls
 
     return wrap
 
 
-_SUBMODULES = ("system_controls", "app_controls", "apple_sample_app")
+_SUBMODULES = ("system_controls", "app_controls", "apple_sample_app", "server_controls")
 
 
 def _load() -> dict[str, Control]:

@@ -39,6 +39,8 @@ class Mutant:
             cls = self.cls
             return Implementation(name=f"mutant {self.name}", version="0", system=lambda p, a: ReferenceSystemUnderTest(cls(p, a)),
                                   capabilities=frozenset(CAPABILITIES))
+        if self.role == "server":
+            return self.cls.implementation(f"mutant {self.name}")  # a reference_impl.ServerVariant
         return Implementation(name=f"mutant {self.name}", version="0", app=self.cls)
 
     @property
@@ -71,7 +73,7 @@ def get(name: str) -> Mutant:
         raise KeyError(f"no mutant {name!r}; known: {', '.join(sorted(MUTANTS))}") from None
 
 
-_SUBMODULES = ("system_mutants", "app_mutants", "blind_spot_mutants")
+_SUBMODULES = ("system_mutants", "app_mutants", "blind_spot_mutants", "server_mutants")
 
 
 def _load() -> dict[str, Mutant]:
@@ -87,7 +89,7 @@ def all_mutants() -> list[Mutant]:
     return list(_load().values())
 
 
-#: Required rules (testable MUST of SYSTEM/APP, SHOULD of APP) without a mutant, and why.
+#: Required rules (testable MUST of any role, SHOULD of APP) without a mutant, and why.
 NO_MUTANT: dict[str, str] = {
     "CAN-04": ("the catalogue's redundant job is one the harness made, whose identifier an app can learn only from the "
                "process fetch; an app that cancels without that fetch can cancel only jobs it made itself, which no "

@@ -30,6 +30,23 @@ FAULT_SWITCHES: dict[str, str] = {
     "conflict_without_offset": "an offset mismatch is answered 409 without Upload-Offset",
     "accept_offset_on_creation": "a creation carrying Upload-Offset is accepted instead of refused",
     "ignore_concurrency": "a new request on an upload does not terminate the transfer still running",
+    "headers_only_on_creation": "the server's own response headers (X-Server-Id) are sent on a one-request upload's "
+                                "final response but not on a completing append's",
+    "preflight_without_limit": "OPTIONS is answered 200 without Upload-Limit",
+    "preflight_501": "OPTIONS is answered 501 although interop versions are served (uploads stay resumable)",
+    "preflight_needs_interop": "an OPTIONS without Upload-Draft-Interop-Version is answered 501",
+    "resumable_without_interop": "a creation without the interop header (and completion field) is served as a "
+                                 "resumable interop-8 upload: 104, Location and all",
+    "incomplete_answered_200": "a creation that does not complete the upload is answered 200 without the "
+                               "completion field that marks it incomplete",
+    "ignore_length_mismatch": "a complete creation whose Upload-Length disagrees with its body is accepted",
+    "cut_reported_complete": "offset retrieval of an incomplete upload reports it complete",
+    "head_redirects_unknown": "offset retrieval of an unknown upload is answered 301 with a Location, not 404",
+    "append_not_marked_complete": "the append that completes an upload does not say so (up to interop 6 no "
+                                  "Upload-Offset; from 7 Upload-Complete: ?0)",
+    "delete_ignored": "DELETE is answered 204 but the upload stays active",
+    "ignore_max_size": "a creation longer than max_size is accepted (the preflight still announces max-size)",
+    "offset_as_string": "every Upload-Offset sent is a Structured-Fields String, not an Integer",
 }
 
 
@@ -67,6 +84,19 @@ class ServerConfig:
     conflict_without_offset: bool = False
     accept_offset_on_creation: bool = False
     ignore_concurrency: bool = False
+    headers_only_on_creation: bool = False
+    preflight_without_limit: bool = False
+    preflight_501: bool = False
+    preflight_needs_interop: bool = False
+    resumable_without_interop: bool = False
+    incomplete_answered_200: bool = False
+    ignore_length_mismatch: bool = False
+    cut_reported_complete: bool = False
+    head_redirects_unknown: bool = False
+    append_not_marked_complete: bool = False
+    delete_ignored: bool = False
+    ignore_max_size: bool = False
+    offset_as_string: bool = False
     extra: dict[str, str] = field(default_factory=dict)  # extra headers on every final response
 
     def __post_init__(self) -> None:

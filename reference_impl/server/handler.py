@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import h11
+import http_sf
 
 from bru_conformance.redact import redact_headers
 from reference_impl.server.config import APPLE_EXAMPLE_LIMIT
@@ -98,6 +99,10 @@ class ConnectionHandler:
             self.reject(405, "method-not-allowed", [("allow", "HEAD, PATCH")])
             return
         upload = self.store.get(uid)
+        if upload is None and method == "HEAD" and self.cfg.head_redirects_unknown:
+            location = self.store.fresh_location(self.server.base_url, self.cfg.resource_prefix)
+            self.final(301, [("location", location)], head=True, outcome="redirected-unknown")
+            return
         if upload is None or not upload.resumable or upload.cancelled or upload.invalid:
             self.reject(404, "no-such-upload", head=method == "HEAD")
             return
@@ -113,6 +118,14 @@ class ConnectionHandler:
         if self.cfg.bare_integer_limit:
             return str(self.cfg.max_size if self.cfg.max_size is not None else APPLE_EXAMPLE_LIMIT).encode()
         return ser_limit(self.cfg.max_size)
+
+    def enforced_max_size(self) -> int | None:
+        """The size uploads are held to: none under the ignore_max_size fault, which still announces it."""
+        return None if self.cfg.ignore_max_size else self.cfg.max_size
+
+    def offset_value(self, offset: int) -> bytes:
+        """Upload-Offset as sent: an sf-integer, or an sf-string under the offset_as_string fault."""
+        return http_sf.ser(str(offset)).encode("ascii") if self.cfg.offset_as_string else ser_int(offset)
 
     def interim(self, headers: list[tuple[str, Any]], status: int = 104, reason: bytes = b"Upload Resumption Supported") -> None:
         self.wire.interim(status, headers, reason)
@@ -143,7 +156,11 @@ class ConnectionHandler:
         if not self.cfg.interop_versions:
             self.final(self.cfg.preflight_status_unsupported, [])
             return
-        headers = [("upload-limit", self.limit_value()), ("allow", "OPTIONS, POST, PUT, PATCH, HEAD, DELETE")]
+        if self.cfg.preflight_501 or (self.cfg.preflight_needs_interop and INTEROP_HEADER not in self.h):
+            self.final(501, [])
+            return
+        headers = [("upload-limit", self.limit_value())] if not self.cfg.preflight_without_limit else []
+        headers.append(("allow", "OPTIONS, POST, PUT, PATCH, HEAD, DELETE"))
         if any(RULES[v].accept_patch_on_options for v in self.cfg.interop_versions):
             headers.append(("accept-patch", PARTIAL_UPLOAD))
         self.final(200, headers)
@@ -157,12 +174,17 @@ class ConnectionHandler:
 
     def creation(self) -> None:
         rules = self.served_rules()
-        if rules is None or rules.completion_field not in self.h:
+        assumed = rules is None and self.cfg.resumable_without_interop and INTEROP_HEADER not in self.h
+        if assumed:  # resumable_without_interop fault: no interop header is taken for interop 8
+            rules = RULES[8]
+        if rules is None or (rules.completion_field not in self.h and not assumed):
             self.plain_upload()
             return
         self.note(kind="creation")
         try:
-            complete = rules.complete_from(parse_bool(self.h[rules.completion_field]))
+            complete = rules.complete_from(parse_bool(self.h.get(rules.completion_field)))
+            if complete is None:  # only when assumed: a plain upload is a complete one
+                complete = True
         except FieldError:
             self.reject(400, "bad-completion-field")
             return
@@ -178,10 +200,13 @@ class ConnectionHandler:
                 self.reject(400, "bad-upload-length")
                 return
             if length is not None and declared != length:
-                self.reject(400, "inconsistent-length", problem=_problem("inconsistent-upload-length"))
-                return
+                if not self.cfg.ignore_length_mismatch:
+                    self.reject(400, "inconsistent-length", problem=_problem("inconsistent-upload-length"))
+                    return
+                declared = length  # ignore_length_mismatch fault: the body's size wins
             length = declared
-        if self.cfg.max_size is not None and length is not None and length > self.cfg.max_size:
+        max_size = self.enforced_max_size()
+        if max_size is not None and length is not None and length > max_size:
             self.reject(413, "over-limit", [("upload-limit", self.limit_value())])
             return
         upload = self.store.create(resumable=True, version=rules.version, base_url=self.server.base_url,
@@ -207,15 +232,16 @@ class ConnectionHandler:
         if outcome != "received":
             return
         headers: list[tuple[str, Any]] = [("location", location)]
-        if not complete:
+        hide_incomplete = not complete and self.cfg.incomplete_answered_200
+        if not complete and not hide_incomplete:
             headers.append((rules.completion_field, ser_bool(rules.completion_value(False))))
         if rules.append_reports_offset:
-            headers.append(("upload-offset", ser_int(upload.view().offset)))
+            headers.append(("upload-offset", self.offset_value(upload.view().offset)))
         if rules.has_upload_limit:
             headers.append(("upload-limit", self.limit_value()))
         headers.append((self.cfg.server_id_header.lower(), upload.id))
         self.finish(upload, token, complete)
-        self.final(201, headers)
+        self.final(200 if hide_incomplete else 201, headers)
 
     def plain_upload(self) -> None:
         """No (served) interop version or no completion field: a conventional upload, no 104."""
@@ -234,7 +260,7 @@ class ConnectionHandler:
     def early_final(self, rules: VersionRules | None, headers: list[tuple[str, Any]], claimed: int) -> None:
         """The early_final fault: claim success before reading a byte, then discard the body."""
         if rules is not None and rules.append_reports_offset:
-            headers.append(("upload-offset", ser_int(claimed)))
+            headers.append(("upload-offset", self.offset_value(claimed)))
         headers.append((self.cfg.server_id_header.lower(), self.rec["upload_id"]))
         self.final(201, headers, outcome="early-final")
         self.note(body_received=self.wire.drain())
@@ -242,7 +268,7 @@ class ConnectionHandler:
     def receive(self, upload: _Upload, token: int, rules: VersionRules | None, *, uncapped: bool = False) -> str:
         """Append the body as it arrives; answer overflow; returns "received" or how it stopped."""
         cap_length = None if self.cfg.store_past_length or uncapped else upload.length
-        caps = [c for c in (cap_length, self.cfg.max_size) if c is not None]
+        caps = [c for c in (cap_length, self.enforced_max_size()) if c is not None]
         cap = min(caps) if caps else None
         drop = self.cfg.drop_mid_body if self.rec["kind"] in ("creation", "plain") else None
         got = 0
@@ -305,8 +331,10 @@ class ConnectionHandler:
             if self.cfg.decreasing_offset and upload.last_reported is not None:
                 offset = upload.last_reported // 2
             upload.last_reported = offset
+        if self.cfg.cut_reported_complete:
+            complete = True
         headers: list[tuple[str, Any]] = [
-            ("upload-offset", ser_int(offset)),
+            ("upload-offset", self.offset_value(offset)),
             (rules.completion_field, ser_bool(rules.completion_value(complete))),
         ]
         if rules.has_upload_length and length is not None:
@@ -357,7 +385,7 @@ class ConnectionHandler:
             self.reject(400, "completed", problem=_problem(kind) if rules.version >= 6 else None)
             return
         if offset != current:
-            headers = [] if self.cfg.conflict_without_offset else [("upload-offset", ser_int(current))]
+            headers = [] if self.cfg.conflict_without_offset else [("upload-offset", self.offset_value(current))]
             problem = None
             if rules.version >= 6:
                 problem = _problem("mismatching-upload-offset", **{"expected-offset": current, "provided-offset": offset})
@@ -372,7 +400,8 @@ class ConnectionHandler:
             self.reject(400, "inconsistent-length", incomplete_marker, _problem("inconsistent-upload-length"))
             return
         new_length = known if known is not None else (declared if declared is not None else final_size)
-        if self.cfg.max_size is not None and new_length is not None and new_length > self.cfg.max_size:
+        max_size = self.enforced_max_size()
+        if max_size is not None and new_length is not None and new_length > max_size:
             self.reject(413, "over-limit", [("upload-limit", self.limit_value())] + incomplete_marker)
             return
         with self.store.lock:
@@ -382,21 +411,26 @@ class ConnectionHandler:
             return
         self.finish(upload, token, complete)
         headers: list[tuple[str, Any]] = []
+        unmarked = complete and self.cfg.append_not_marked_complete
         if rules.append_reports_offset:
-            headers.append(("upload-offset", ser_int(upload.view().offset)))
+            if not unmarked:
+                headers.append(("upload-offset", self.offset_value(upload.view().offset)))
             if not complete:
                 headers.append((rules.completion_field, ser_bool(rules.completion_value(False))))
             status = 201
         else:
-            headers.append(("upload-complete", ser_bool(complete)))
+            headers.append(("upload-complete", ser_bool(complete and not unmarked)))
             status = 200 if complete else 204
-        if complete:
+        if complete and not self.cfg.headers_only_on_creation:
             headers.append((self.cfg.server_id_header.lower(), upload.id))
         self.final(status, headers)
 
     def cancellation(self, upload: _Upload, rules: VersionRules) -> None:
         if rules.rejects_fields_on_head_delete and self.carries_upload_fields(rules):
             self.reject(400, "upload-fields-on-delete")
+            return
+        if self.cfg.delete_ignored:
+            self.final(204, [], outcome="delete-ignored")
             return
         self.store.take_over(upload, None, terminate=True)
         with self.store.lock:

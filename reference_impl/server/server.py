@@ -96,8 +96,11 @@ class UploadServer:
         """The upload a Location names, if any."""
         if not location:
             return None
-        uid = location.rstrip("/").rsplit("/", 1)[-1]
-        return self.uploads.get(uid)
+        upload = self.store.get(location.rstrip("/").rsplit("/", 1)[-1])  # one upload, not a copy of them all
+        if upload is None:
+            return None
+        with self.store.lock:
+            return upload.view()
 
 
 @contextlib.contextmanager
