@@ -106,6 +106,7 @@ ENVIRONMENT: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "env.setSimulator": (_s(on=B), N),
     "env.setJobLimit": (_s(limit={"type": "integer", "minimum": 1}), N),
     "env.refuseNextChangeBlock": (_s(code=I), N),
+    "env.uploadOverHttp": (_s(interopVersion={"type": "integer", "enum": [3, 5, 6, 7, 8]}), N),
     "env.scriptUploads": (_s(outcomes={"type": "array", "items": OUTCOME}, resourceId=NULLABLE(S)), N),
     "env.advance": (_s(seconds={"type": "number", "minimum": 0}), N),
     "env.startUploads": (_s(job=NULLABLE(S)), N),

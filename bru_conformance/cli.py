@@ -308,11 +308,31 @@ def rules(as_json: bool) -> None:
 
 
 @main.command("serve-reference")
-@click.option("--role", type=click.Choice(["app", "system"]), required=True)
+@click.option("--role", type=click.Choice(["app", "system", "server"]), required=True)
 @click.option("--mutant", default=None, metavar="NAME", help="serve this mutant of reference_impl.mutants instead (its role)")
-def serve_reference(role: str, mutant: str | None) -> None:
-    """Serve the reference ROLE (or one of its mutants) over the adapter protocol on stdin/stdout."""
+@click.option("--port", default=0, show_default=True, help="server role: the loopback port (0: a free one, printed)")
+@click.option("--interop", "interop", multiple=True, type=int, help="server role: an interop version to serve (repeatable; default all)")
+@click.option("--max-size", default=None, type=int, help="server role: announce and enforce this max-size")
+def serve_reference(role: str, mutant: str | None, port: int, interop: tuple[int, ...], max_size: int | None) -> None:
+    """Serve the reference ROLE (or one of its mutants) over the adapter protocol on stdin/stdout; with
+    `--role server`, run the reference upload server on 127.0.0.1 until interrupted (for trying a client)."""
     from bru_conformance.serve import serve
+
+    if role == "server":
+        from reference_impl.server.__main__ import main as serve_http
+
+        argv = ["--port", str(port), *(a for v in interop for a in ("--interop", str(v)))]
+        if max_size is not None:
+            argv += ["--max-size", str(max_size)]
+        if mutant:
+            from reference_impl import mutants
+
+            variant = mutants.get(mutant)
+            if variant.role != "server":
+                raise click.UsageError(f"mutant {mutant} is a {variant.role} mutant, not a server one")
+            argv += [a for name, value in variant.cls.CONFIG.items() if name != "max_size"
+                     for a in ("--fault", name if value is True else f"{name}={value}")]
+        sys.exit(serve_http(argv))
 
     variant = None
     if mutant:

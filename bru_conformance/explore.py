@@ -305,11 +305,13 @@ class SystemMachine(_ConditionEvents, _Machine):
         self.work = work  # seconds the harness extension works in each call
         self.per_call_fates = True  # no kill scripted and the work per call unchanged: LIM-06's per-process check holds
         self.ran_on = False
+        self.developer_mode = False
         self.seen_calls = 0  # processing calls already checked for their entry points
         self.answer = ProcessingResult.COMPLETED  # what the harness extension answers
         self.prevents, self.options_rule = False, "ACT-22"  # 27: the options prevent expensive network access (default: no)
         self.cancelled_seq = 0  # trace position of the latest cancel of a job in flight
-        self.doomed: set[str] = set()  # jobs made in a call whose upload the server will fail (not ended by upload_ends)
+        self.doomed: set[str] = set()
+        self.deleted: set[str] = set()  # jobs whose photo the user deleted  # jobs made in a call whose upload the server will fail (not ended by upload_ends)
         self.suspends = suspends and self.w.profile.async_extension  # 27: the harness's processJobs awaits before answering
         self.step("Given", "the upload extension is enabled", self.ss.extension_enabled, rule="ACT-01")
         self.enabled_seq = len(self.w.trace.events)  # evidence of a call owed counts from the latest enable or disable
@@ -552,10 +554,10 @@ class SystemMachine(_ConditionEvents, _Machine):
             self._outcome("RET-01", "a PhotoKit error")
 
     @precondition(lambda self: self.w.profile.has("cancel") and any(s is not None for s in self.model.values()))
-    @rule(data=st.data(), queued=st.booleans())
-    def cancel(self, data: st.DataObject, queued: bool) -> None:
-        """Cancel a queued job or any job: only registered and pending ones can be (CAN-01)."""
-        pool = self._aliases(R, P) if queued else []
+    @rule(data=st.data(), which=st.sampled_from(["queued", "finished", "any"]))
+    def cancel(self, data: st.DataObject, which: str) -> None:
+        """Cancel a queued job, a finished one or any job: only registered and pending ones can be (CAN-01)."""
+        pool = self._aliases(R, P) if which == "queued" else self._aliases(S, F) if which == "finished" else []
         alias = data.draw(st.sampled_from(pool or self._aliases(R, P, S, F)), label="job")
         before = self.model[alias]
         self.step("When", f'the app cancels job "{alias}"', self.js.cancel, alias)
@@ -738,16 +740,29 @@ class SystemMachine(_ConditionEvents, _Machine):
         return committed
 
     @precondition(lambda self: self._active() and not self.ran_on)
-    @rule()
-    def runs_on(self) -> None:
+    @rule(developer_mode=st.booleans())
+    def runs_on(self, developer_mode: bool) -> None:
         """Once per run: a call whose extension works without end is killed (LIM-06, PRO-14: a runtime limit of
-        some value); then the harness works as before."""
+        some value), unless (27, `developer_mode`) the user switched on Developer Mode first, which lifts the limit
+        (PRO-19) and for the rest of the run must change when the extension runs, not how uploads go (PRO-21:
+        the outages check that nothing is uploaded without a network). Then the harness works as before."""
+        import steps.versions_steps as versions_steps
+
+        if developer_mode and self.w.profile.has("DeveloperMode"):
+            self.step("When", "the user switches on Developer Mode", versions_steps.switch_on_developer_mode)
+            self._outcome("PRO-19", None)
+            self.developer_mode = True
         self.step("Given", "the extension works without end in every processing call", self.ps.harness_works_forever)
         self.step("When", "the system makes a processing call", self.aps.processing_call)
-        self.expect("LIM-06", "the processing call was killed", self.aps.call_killed)
+        if self.developer_mode:
+            self.expect("PRO-19", "the processing call ended without being killed", self.aps.call_not_killed)
+        else:
+            self.expect("LIM-06", "the processing call was killed", self.aps.call_killed)
         self.step("Given", f"the extension works for {self.work} seconds in every processing call", self.ps.harness_works, self.work, 1)
         self.ran_on, self.per_call_fates = True, False
         self.uncertain = max(self.uncertain, CALL)
+        if self.developer_mode and self._good():  # PRO-21: the network still decides whether uploads go
+            self.outage("network", 10)
 
     # ------------------------------------------------------------------------ the world
     @precondition(lambda self: bool(self._scriptable()))
@@ -793,6 +808,20 @@ class SystemMachine(_ConditionEvents, _Machine):
         self.step("When", f'the system starts the upload of job "{alias}"', self.js.starts_upload, alias)
         self.model[alias] = P
 
+    @precondition(lambda self: self.w.profile.has("PHAssetResource.assetResource(forUploadJob:)")
+                  and any(s in (S, F) and a not in self.deleted for a, s in self.model.items()))
+    @rule(data=st.data())
+    def user_deletes(self, data: st.DataObject) -> None:
+        """27: the user deletes the photo of a finished job (a library change); looking the job's resource up then
+        gives nil (STA-11). The job itself stays as it was."""
+        import steps.states_steps as states_steps
+
+        alias = data.draw(st.sampled_from([a for a in self._aliases(S, F) if a not in self.deleted]), label="job")
+        self.step("When", f'the user deletes "{alias}"', self.ss.user_deletes, alias)
+        self.deleted.add(alias)
+        self.changed_seq = len(self.w.trace.events)
+        self.expect("STA-11", f'looking up the resource of job "{alias}" gives nil', states_steps.lookup_gives_nil, alias)
+
     @rule(minutes=st.sampled_from([1, 10, 0]))
     def time_passes(self, minutes: int) -> None:
         """Time passes (0: the system is given time to finish its work, `_patience`). No call comes while work is
@@ -806,10 +835,12 @@ class SystemMachine(_ConditionEvents, _Machine):
             return
         text = "1 minute passes" if minutes == 1 else f"{minutes} minutes pass"
         before, owed, waiting = len(self.calls()), self._owed(), self._aliases(R, P) if self._good() else []
+        sent = len(self.w.env.upload_attempts())
         self.step("When", text, self.aps.time_passes, minutes, UNITS["minute"])
         self.uncertain = TIME
         if self._forbidden():
             self._check_no_calls(before)
+            self._check_no_uploads(sent)
             return
         if owed is not None and len(self.calls()) == before:
             self._await_call(owed)
@@ -822,11 +853,12 @@ class SystemMachine(_ConditionEvents, _Machine):
         """The system is given time to finish its work (the patience horizon): a call owed must come first; with
         work allowed, every job registered or pending before is then done (`_settle`)."""
         if not self._good():
-            before = len(self.calls())
+            before, sent = len(self.calls()), len(self.w.env.upload_attempts())
             self.step("When", "the system is given time to finish its work", self.aps.patience_passes)
             self.uncertain = TIME
             if self._forbidden():
                 self._check_no_calls(before)
+                self._check_no_uploads(sent)
             return
         owed = self._owed()
         if owed is not None:
@@ -834,14 +866,25 @@ class SystemMachine(_ConditionEvents, _Machine):
         self._settle(self._aliases(R, P))
 
     @precondition(lambda self: self._good())
-    @rule(kind=st.sampled_from(["network", "power", "extension", "cellular"]), minutes=st.sampled_from([1, 10]))
+    @rule(kind=st.sampled_from(["cellular", "network", "power", "extension", "access"]), minutes=st.sampled_from([1, 10]))
     def outage(self, kind: str, minutes: int) -> None:
         """The network or power goes away, the host app disables the extension (and the network comes back, which
         must not bring a call to a disabled extension), or from 27 the device moves to a cellular network the
         options keep work from; then all is well again: no call comes meanwhile (PRO-02, ACT-10, ACT-23), nor
         does any upload reach the server (PRO-02, ACT-23, ACT-15: a job is arranged to be waiting), and a call
-        owed or fallen due meanwhile comes once work is allowed again (PRO-02)."""
+        owed or fallen due meanwhile comes once work is allowed again (PRO-02). Or the user takes full access
+        away for a while: meanwhile the feature reads as not enabled and has no options (ACT-12, CON-06), and
+        enabling and creating are refused (CON-01, ACT-11, ACT-18, CRE-07); whether calls and uploads go on is
+        the SYSTEM's choice (AMB-13)."""
         from steps.vocabulary import NETWORKS, UNITS
+
+        if kind == "access":
+            self.access_changes("limited" if minutes == 1 else "denied", True)
+            self._check_enabled_flag()
+            self.create_one()
+            self.time_passes(minutes)
+            self.access_changes("authorized", False)
+            return
 
         if kind == "cellular" and not self._options():
             kind = "network"
@@ -863,14 +906,7 @@ class SystemMachine(_ConditionEvents, _Machine):
         self.step("When", text, self.aps.time_passes, minutes, UNITS["minute"])
         self.uncertain = TIME
         self._check_no_calls(before)
-        attempts = self.w.env.upload_attempts()
-        if len(attempts) > sent:
-            rid = attempts[sent][0]
-            alias = next((a for a, r in self.w.resources.items() if r.resource_id == rid), rid)
-            rule_id = {"cellular": "ACT-23", "extension": "ACT-15"}.get(kind, "PRO-02")
-            count = sum(1 for r, _ in attempts[:sent] if r == rid)
-            self.expect(rule_id, f'the server saw {count} upload attempt{"" if count == 1 else "s"} of "{alias}"', self.aps.attempts_of, count, alias)
-            raise self.violation(rule_id, f"an upload of {alias} reached the server while work was not allowed ({kind})")
+        self._check_no_uploads(sent)
         if kind == "power":
             self.power(True)
         elif kind in ("network", "cellular"):
@@ -891,7 +927,7 @@ class SystemMachine(_ConditionEvents, _Machine):
         observed = self._observed()
         for alias in waiting:
             job, wanted = observed.get(alias), F if alias in self.doomed else S
-            if job is None or job.state is not wanted:
+            if alias not in self.deleted and (job is None or job.state is not wanted):  # a deleted photo's job: any end
                 rule_id = self.in_call.get(alias) or ("ACT-22" if self.network_name == "cellular" else "PRO-01")
                 self.expect(rule_id, f'job "{alias}" is {wanted.name.lower()}', self.js.job_is, alias, wanted)
                 raise self.violation(rule_id, f"job {alias} is {job.state if job else 'gone'} after the patience horizon")
@@ -929,6 +965,19 @@ class SystemMachine(_ConditionEvents, _Machine):
     def _await_call(self, rule_id: str) -> None:
         self.step("Then", "the system calls the extension within the patience horizon", self.aps.called_eventually, rule=rule_id)
         self.uncertain = TIME
+
+    def _check_no_uploads(self, sent: int) -> None:
+        """No upload reached the server since `sent` attempts, work being forbidden: no network or power (PRO-02,
+        also in Developer Mode, PRO-21), disabled (ACT-15), a cellular network the options keep work from (ACT-23)."""
+        attempts = self.w.env.upload_attempts()
+        if len(attempts) > sent:
+            rid = attempts[sent][0]
+            alias = next((a for a, r in self.w.resources.items() if r.resource_id == rid), rid)
+            rule_id = ("ACT-15" if not self.enabled else "PRO-21" if self.developer_mode and not (self.online and self.powered)
+                       else "PRO-02" if not (self.online and self.powered) else "ACT-23")
+            count = sum(1 for r, _ in attempts[:sent] if r == rid)
+            self.expect(rule_id, f'the server saw {count} upload attempt{"" if count == 1 else "s"} of "{alias}"', self.aps.attempts_of, count, alias)
+            raise self.violation(rule_id, f"an upload of {alias} reached the server while work was not allowed")
 
     def _check_no_calls(self, before: int) -> None:
         """No processing call while the extension is disabled (ACT-10) or conditions forbid work (PRO-02)."""
@@ -1242,6 +1291,9 @@ class AppMachine(_ConditionEvents, _Machine):
         self.sent = 0  # upload attempts already checked for their credentials and metadata
         self.seen_calls = 0
         self._retry_scan: dict[str, Any] = {"staged": False, "refused": False, "block": [], "asked": {}}
+        self.pending_end: str | None = None  # the termination the machine scheduled last and the system has not delivered
+        self.refusal: int | None = None  # trace position of the first unexpected refusal of the app's change block
+        self.refusal_checked = False
         for _ in range(photos):
             self._new_photo("Given", "the library holds a photo")
         if self.can("set-job-limit"):  # a value no app could have compiled in (LIM-05)
@@ -1311,9 +1363,12 @@ class AppMachine(_ConditionEvents, _Machine):
 
     # ------------------------------------------------------------------------ the SYSTEM's limit and refusals
     @precondition(lambda self: bool(self.limits))
-    @rule(limit=st.integers(3, 17))
-    def limit_changes(self, limit: int) -> None:
-        """The SYSTEM's jobLimit changes between calls (LIM-05: the app reads it at run time)."""
+    @rule(limit=st.integers(3, 17), lower=st.booleans())
+    def limit_changes(self, limit: int, lower: bool) -> None:
+        """The SYSTEM's jobLimit changes between calls, with `lower` to one below the current (LIM-05: the app
+        reads it at run time; one that kept an earlier value asks for more than fits)."""
+        if lower and self.limits[-1] > 3:
+            limit = 3 + limit % (self.limits[-1] - 3)
         self._set_limit("When", "becomes", limit)
 
     @precondition(lambda self: self.can("refuse-next-change-block"))
@@ -1364,6 +1419,7 @@ class AppMachine(_ConditionEvents, _Machine):
     # ------------------------------------------------------------------------ termination and time
     @rule(mode=st.sampled_from(["notice", "after", "kill"]), calls=st.integers(1, 12))
     def terminate(self, mode: str, calls: int) -> None:
+        self.pending_end = "kill" if mode == "kill" else "notice"
         if mode == "notice":
             self.step("Given", f"the system will send a termination notice after {calls} calls into the system in the next processing call",
                       self.aps.notice_mid_call, calls)
@@ -1373,11 +1429,15 @@ class AppMachine(_ConditionEvents, _Machine):
             self.step("Given", f"the system will kill the extension without notice after {calls} calls into the system in the next processing call",
                       self.aps.kill, calls)
 
-    @rule(kill=st.booleans(), verb=st.sampled_from(["creates", "acknowledges", "retries"]))
-    def terminate_at_change(self, kill: bool, verb: str) -> None:
+    @rule(what=st.sampled_from(["kill creates", "kill acknowledges", "notice acknowledges", "kill retries", "notice creates",
+                                "notice retries"]))
+    def terminate_at_change(self, what: str) -> None:
         """A kill or notice the moment a change block of the app is committed (it stays applied)."""
         import steps.termination_steps as termination_steps
 
+        end, verb = what.split()
+        kill = end == "kill"
+        self.pending_end = end
         if verb == "creates" and kill and not self.w.profile.has("Action.process"):
             verb = "acknowledges"  # before 26.5 in-flight jobs cannot be fetched: the known limit in the README
         if kill:
@@ -1413,12 +1473,39 @@ class AppMachine(_ConditionEvents, _Machine):
                 self.expect("TER-07", f'the server received "{name}" 1 time', self.js.server_received, name, 1)
         calls = self.calls()
         fresh, self.seen_calls = calls[self.seen_calls:], len(calls)
-        if fresh and fresh[-1].finished and fresh[-1].error is None and fresh[-1].result is None:
+        if fresh and fresh[-1].finished and not fresh[-1].killed and fresh[-1].result is None:
             self.expect("PRO-03", "the app answered the processing call with exactly one result", self.aps.answered_one_result)
+        self._scan_app_calls()
+        self._check_ends(fresh, calls)
         if calls and calls[-1].result is ProcessingResult.COMPLETED:
             self.expect("PRO-04", "no job is left unacknowledged", self.aps.nothing_unacknowledged)
-        self._scan_app_calls()
         self._check_uploads()
+
+    def _check_ends(self, fresh: list[observe.ObservedCall], calls: list[observe.ObservedCall]) -> None:
+        """A call of the app ends in a kill only where the machine scheduled one: otherwise it ran past the runtime
+        limit (PRO-15) or went on working after a termination notice (TER-03). And the call in which the system
+        first refused the app's change block with an unexpected error was answered .failure (PRO-12)."""
+        for call in fresh:
+            if call.killed:
+                if self.pending_end == "kill":
+                    self.pending_end = None
+                elif call is calls[-1]:
+                    rule_id = "TER-03" if call.notices else "PRO-15"
+                    self.expect(rule_id, "the processing call ended without being killed", self.aps.call_not_killed)
+                    raise self.violation(rule_id, "a processing call of the app was killed though no kill was scheduled")
+            if call.notices and self.pending_end == "notice":
+                self.pending_end = None
+        if self.refusal is not None and not self.refusal_checked:
+            call = next((c for c in calls if c.start_seq < self.refusal <= (c.end_seq or self.refusal)), None)
+            if call is None or call.finished:
+                self.refusal_checked = True
+            if call is not None and call.finished and not call.killed and not call.notices \
+                    and call.result is not ProcessingResult.FAILURE:
+                import steps.processing_steps as processing_steps
+
+                self.expect("PRO-12", "the call in which the system refused a change block of the app with an unexpected error was "
+                            "answered .failure", processing_steps.refused_unexpected_answer, ProcessingResult.FAILURE)
+                raise self.violation("PRO-12", f"the call whose change block was refused was answered {call.describe()}")
 
     def _scan_app_calls(self) -> None:
         """The app's own calls since the last check (the harness's trace): none refused as a nested change block
@@ -1453,11 +1540,15 @@ class AppMachine(_ConditionEvents, _Machine):
                         rule_id, text = VERSION_RULES.get(introduced[0], "VER-01"), f"the app called none of the APIs {version} added"
                         self.expect(rule_id, text, self.aps.app_within_version, version)
                     raise self.violation(rule_id, f"the app called {e.error.get('api')} on {self.w.profile.name}")  # type: ignore[union-attr]
+            if e.call == "commit_changes" and self.refusal is None and (e.error or {}).get("code") not in (
+                    None, int(PhotoKitErrorCode.LIMIT_EXCEEDED)):
+                self.refusal = e.seq  # the first change block of the app refused with an unexpected error (PRO-12)
             if e.call == "retry":
                 scan["block"].append(str(e.args.get("job")))
             elif e.call in ("commit_changes", "abort_changes"):
-                # a retry refused for want of room (AMB-02) or by an error the scenario scripted may be asked again
-                if (e.error or {}).get("code") not in (int(PhotoKitErrorCode.LIMIT_EXCEEDED), int(PhotoKitErrorCode.INTERNAL_ERROR)):
+                # a retry counts once it took effect or was refused as not allowed; one refused for want of room
+                # (AMB-02), by an error the scenario scripted, or cut off by a kill may be asked again
+                if e.call == "commit_changes" and (e.error is None or e.error.get("code") == int(PhotoKitErrorCode.CHANGE_NOT_SUPPORTED)):
                     for job in scan["block"]:
                         scan["asked"][job] = scan["asked"].get(job, 0) + 1
                         if scan["asked"][job] > 1:

@@ -248,7 +248,8 @@ class _Connection:
         elif isinstance(event, h11.Response):
             record.status, record.reason = event.status_code, event.reason.decode("latin-1")
             record.headers = _pairs(event.headers)
-            record.final_before_body_end = not self.body_done
+            # bytes still unsent when the answer came (all of them sent but the end not yet marked is no early answer)
+            record.final_before_body_end = record.bytes_sent < record.body_length
         elif isinstance(event, h11.Data):
             record.body += bytes(event.data)
         elif isinstance(event, h11.EndOfMessage):

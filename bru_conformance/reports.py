@@ -7,6 +7,7 @@ set or the new one, never half a file; names are fixed, so nothing is written ou
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -110,7 +111,9 @@ def badge(document: dict[str, Any]) -> dict[str, Any]:
     return {"schemaVersion": 1, "label": "PhotoKit BRU conformance", "message": message, "color": color}
 
 
+@functools.cache
 def _env() -> Environment:
+    """One environment per process: compiling the two templates is most of rendering a small run's reports."""
     # HTML is escaped; Markdown is not (an entity inside a code span would show literally)
     env = Environment(loader=PackageLoader("bru_conformance", "templates"),
                       autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False, default=False),

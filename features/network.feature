@@ -204,6 +204,8 @@ Feature: Network: resumable uploads between the system and the upload server
       Then the server answered with a 2xx status
       And the final response came after the whole body was sent
       And up to interop version 6 the final response carries Upload-Offset 65536
+      When the harness asks the server for the offset of "whole"
+      Then if the server still knows "whole", it reports all 65536 bytes and the upload complete
 
   @must @server @src:RUD-01 @src:RUD-08
   Rule: NET-18 A creation that does not complete the upload gets a 201 marked incomplete
@@ -257,13 +259,19 @@ Feature: Network: resumable uploads between the system and the upload server
   @must @server @src:RUD-03 @src:RUD-08
   Rule: NET-23 A reported offset is accepted while the old connection is half-open, which no longer completes the upload
 
-    Scenario: An append from the reported offset wins over a half-open creation
+    Scenario: An append from the reported offset is accepted while the old creation is half-open
       When the harness starts the creation of "held" of 65536 bytes and holds its connection open after 20000 bytes
       And the harness asks the server for the offset of "held"
       And the harness appends the rest of "held" from the offset the server reported
       And the held connection of "held" sends the rest of its body
       Then the append of "held" was answered with a 2xx status
       And the held creation of "held" did not end in a 2xx response
+
+    Scenario: A half-open creation no longer completes the upload once its offset was handed out
+      When the harness starts the creation of "stale" of 65536 bytes and holds its connection open after 20000 bytes
+      And the harness asks the server for the offset of "stale"
+      And the held connection of "stale" sends the rest of its body
+      Then the held creation of "stale" did not end in a 2xx response
 
   @must @server @src:RUD-01 @src:RUD-03 @src:RUD-05 @src:RUD-09
   Rule: NET-24 Offset retrieval answers with its version's status and fields, never cacheable

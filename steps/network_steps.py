@@ -292,7 +292,7 @@ def append_past_length(world: ServerWorld, alias: str, count: int) -> None:
     upload = world.upload(alias)
     offset = _offset_now(world, upload)
     data = (upload.body + body_of(alias + "/more", count))[offset:offset + count]
-    _append(world, alias, offset, data, True)
+    _append(world, alias, offset, data, False)  # not claiming completion: only the announced length bounds it
 
 
 @when(p('the harness appends the rest of "{alias}" from offset {offset:d}'))
@@ -475,6 +475,22 @@ def offset_within(world: ServerWorld, count: int) -> None:
     offset = parse_item(last.header("upload-offset"))
     assert isinstance(offset, int) and 0 <= offset <= count, f"the server reports offset {last.header('upload-offset')!r} after {count} bytes were sent"
     assert _incomplete(world, last.header), "the server reports the cut upload as complete"
+
+
+@then(p('if the server still knows "{alias}", it reports all {size:d} bytes and the upload complete'))
+def completed_upload_kept(world: ServerWorld, alias: str, size: int) -> None:
+    """The evidence that a 2xx for a creation meant the bytes arrived: the server's own later account of the
+    upload (a server may forget a completed upload: a 4xx there shows nothing either way)."""
+    last = _last(world)
+    if last.status is not None and 400 <= last.status < 500:
+        world.note(f"the server no longer knows the completed upload {alias!r} ({last.status}): only the 2xx was checked")
+        return
+    assert last.status is not None and 200 <= last.status < 300, f"offset retrieval of the completed upload answered {last.status}"
+    offset = parse_item(last.header("upload-offset"))
+    name, _ = completion_header(world.interop, True)
+    assert offset == size and not _incomplete(world, last.header), (
+        f"after answering the creation 2xx the server reports offset {last.header('upload-offset')!r}, "
+        f"{name}: {last.header(name)!r}: it claimed bytes it did not keep")
 
 
 @then(p('no offset reported for "{alias}" was smaller than an earlier one'))

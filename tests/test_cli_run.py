@@ -28,7 +28,9 @@ def test_default_run_passes_every_profile_and_writes_valid_results(tmp_path: Pat
     assert results is not None
     validate("results", results)
     assert results["verdict"] == "conformant"
-    assert results["run"]["profiles"] == ["ios-26.1", "ios-26.4", "ios-26.5", "ios-27.0", "macos-27.0"]
+    assert results["run"]["profiles"] == ["ios-26.1", "ios-26.4", "ios-26.5", "ios-27.0", "macos-27.0",
+                                          "interop-3", "interop-5", "interop-6", "interop-7", "interop-8"]
+    assert results["run"]["roles"] == ["system", "app", "server"]
     assert results["totals"]["scenarios"].get("failed", 0) == 0 and results["totals"]["executed"] > 100
     profiles_seen = {s["profile"] for r in results["rules"] for s in r["scenarios"]}
     assert profiles_seen == set(results["run"]["profiles"])

@@ -15,6 +15,7 @@ def test_there_are_at_least_twelve_controls_per_role_and_apples_sample_among_the
     controls = all_controls()
     for role in ("system", "app"):
         assert len([c for c in controls if c.role == role]) >= 12, role
+    assert len([c for c in controls if c.role == "server"]) >= 5
     assert "apple_sample_flow" in {c.name for c in controls}
 
 

@@ -32,7 +32,7 @@ def test_mutants_declare_known_rules_of_their_role() -> None:
     for m in all_mutants():
         assert m.name not in names and m.name.isidentifier()
         names.add(m.name)
-        assert m.role in ("system", "app") and m.rules and m.description
+        assert m.role in ("system", "app", "server") and m.rules and m.description
         for rule in m.rules:
             assert rule in rules, f"{m.name}: unknown rule {rule}"
             assert m.role in rules[rule].roles, f"{m.name} ({m.role}) targets {rule} of roles {rules[rule].roles}"

@@ -73,7 +73,7 @@ def get(name: str) -> Mutant:
         raise KeyError(f"no mutant {name!r}; known: {', '.join(sorted(MUTANTS))}") from None
 
 
-_SUBMODULES = ("system_mutants", "app_mutants", "blind_spot_mutants", "server_mutants")
+_SUBMODULES = ("system_mutants", "app_mutants", "blind_spot_mutants", "server_mutants", "http_mutants")
 
 
 def _load() -> dict[str, Mutant]:

@@ -621,7 +621,7 @@ class PreventsExpensiveDefaultTrue(ReferenceSystem):
             self.config.options = UploadJobOptions(prevents_expensive_network_access=True)
 
 
-@register("expensive_network_ignored", S, ("ACT-23",), "preventsExpensiveNetworkAccess is ignored: uploads run on cellular")
+@register("expensive_network_ignored", S, ("ACT-23", "NET-10"), "preventsExpensiveNetworkAccess is ignored: uploads run on cellular")
 class ExpensiveNetworkIgnored(ReferenceSystem):
     def _work_allowed(self) -> bool:
         return self.network is not self.network.NONE and self.power_ok
