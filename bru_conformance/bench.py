@@ -8,6 +8,7 @@ so the figures measure the model, not the evidence keeping.
 from __future__ import annotations
 
 import gc
+import itertools
 import resource
 import sys
 import time
@@ -105,16 +106,18 @@ def count_work(assets: int, job_limit: int = 5, profile: str = "ios-27.0") -> in
     return events
 
 
-def scaling(small: int = 10_000, large: int = 100_000, job_limit: int = 50) -> Iterator[str]:
-    """Both sizes in one process (a warm-up run first), and the wall-time ratio large/small."""
+def scaling(sizes: tuple[int, ...] = (10_000, 100_000, 1_000_000), job_limit: int = 50) -> Iterator[str]:
+    """Every size in one process (a warm-up run first, smallest first: peak RSS is the largest one's), and the
+    wall-time ratio of each size to the one before (linear: the size ratio)."""
     list(initial_backup(1_000, job_limit))
     walls = {}
-    for n in (small, large):
+    for n in sizes:
         for line in initial_backup(n, job_limit):
             yield line
             if line.startswith("wall "):
                 walls[n] = float(line.split()[1])
-    yield f"ratio {large}/{small} wall {walls[large] / walls[small]:.1f} (linear would be {large / small:.0f})"
+    for small, large in itertools.pairwise(sizes):
+        yield f"ratio {large}/{small} wall {walls[large] / walls[small]:.1f} (linear would be {large / small:.0f})"
 
 
 def suite_overhead(extra: tuple[str, ...] = ()) -> Iterator[str]:

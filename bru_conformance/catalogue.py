@@ -164,8 +164,21 @@ def parse_feature(path: Path, problems: list[str]) -> list[RuleEntry]:
 
 
 def load(directory: Path | None = None) -> Catalogue:
-    """Parse every feature file; collect rules and structural problems."""
+    """Parse every feature file; collect rules and structural problems. A run asks more than once (the
+    pre-run check, the results, the Allure labels): parsed once per process for unchanged files."""
     directory = directory or features_dir()
+    stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(directory.glob("*.feature")))
+    key = (str(directory.resolve()), stamp)
+    if key not in _LOADED:
+        _LOADED.clear()
+        _LOADED[key] = _load(directory)
+    return _LOADED[key]
+
+
+_LOADED: dict[tuple[Any, ...], Catalogue] = {}
+
+
+def _load(directory: Path) -> Catalogue:
     problems: list[str] = []
     rules: list[RuleEntry] = []
     for path in sorted(directory.glob("*.feature")):

@@ -382,7 +382,7 @@ def steps() -> None:
 @click.option("--assets", default=100_000, show_default=True, help="library size")
 @click.option("--job-limit", default=50, show_default=True)
 @click.option("--profile", default="ios-27.0", show_default=True)
-@click.option("--scaling", is_flag=True, help="run 10,000 and 100,000 assets and print the wall-time ratio")
+@click.option("--scaling", is_flag=True, help="run 10,000, 100,000 and 1,000,000 assets and print the wall-time ratios")
 @click.option("--adapters", is_flag=True, help="time the whole suite in-process vs out-of-process (serve-reference)")
 def bench(assets: int, job_limit: int, profile: str, scaling: bool, adapters: bool) -> None:
     """Benchmarks of the reference; each prints figures.

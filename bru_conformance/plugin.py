@@ -105,21 +105,36 @@ class RunState:
 
 
 def _memoize_step_lookup() -> None:
-    """pytest-bdd 9 scans every fixture name for every step line (most of a run's time); the step
-    definitions visible to our one scenario module never change during a run, so remember the match."""
+    """pytest-bdd 9 asks pytest, for every step line, which definition of *every* fixture name is visible to
+    the scenario (most of a run's time). The step definitions are plugins, visible alike to every scenario of
+    our one module and fixed for the run: list them once per module, then per distinct step line only try
+    their parsers (same definitions, same order, same type and parser checks as pytest-bdd's own lookup)."""
     import importlib
 
     bdd_scenario = importlib.import_module("pytest_bdd.scenario")  # the package re-exports a function of that name
 
     if getattr(bdd_scenario.find_fixturedefs_for_step, "_bru_memo", False):
         return
-    original = bdd_scenario.find_fixturedefs_for_step
+    from pytest_bdd.compat import get_fixture_names, getfixturedefs
+
+    registry = bdd_scenario.step_function_context_registry
+    visible: dict[tuple[Any, ...], list[tuple[Any, Any]]] = {}
     memo: dict[tuple[Any, ...], list[Any]] = {}
+
+    def step_defs(fixturemanager: Any, node: Any) -> list[tuple[Any, Any]]:
+        key = (id(fixturemanager), getattr(node, "module", None))
+        if key not in visible:
+            visible[key] = [(fixturedef, registry[fixturedef.func])
+                            for name in get_fixture_names(fixturemanager=fixturemanager)
+                            for fixturedef in getfixturedefs(fixturemanager, name, node) or []
+                            if fixturedef.func in registry]
+        return visible[key]
 
     def find(step: Any, fixturemanager: Any, node: Any) -> list[Any]:
         key = (step.type, step.name, id(fixturemanager), getattr(node, "module", None))
         if key not in memo:
-            memo[key] = list(original(step, fixturemanager, node))
+            memo[key] = [fixturedef for fixturedef, context in step_defs(fixturemanager, node)
+                         if (context.type is None or context.type == step.type) and context.parser.is_matching(step.name)]
         return memo[key]
 
     find._bru_memo = True  # type: ignore[attr-defined]

@@ -96,7 +96,7 @@ class URLErrorCode(enum.IntEnum):
 PERMANENT_URL_ERRORS = frozenset({URLErrorCode.BAD_SERVER_RESPONSE, URLErrorCode.USER_AUTHENTICATION_REQUIRED})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class URLError:
     """A sanitised `NSURLErrorDomain` error as exposed on a failed job (STA-08, STA-09)."""
 
@@ -108,7 +108,7 @@ class URLError:
         return self.code in PERMANENT_URL_ERRORS
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Request:
     """A destination `URLRequest`: where the system sends a resource and with which headers."""
 
@@ -134,7 +134,7 @@ class ResourceKind(enum.Enum):
     FULL_SIZE_PHOTO = "fullSizePhoto"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AssetResource:
     """A `PHAssetResource`: one file of an asset. `resource_id` is unique in the library."""
 
@@ -156,7 +156,7 @@ def resource_bytes(resource: AssetResource) -> bytes:
     return hashlib.shake_256(resource.resource_id.encode()).digest(resource.size) if resource.size else b""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Asset:
     """A `PHAsset` with its resources (a Live Photo has two; an edited photo adds a full-size render)."""
 

@@ -56,7 +56,7 @@ class AppStore:
     attempts: dict[str, int] = field(default_factory=dict)          # resource id -> failed jobs so far
     failed: set[str] = field(default_factory=set)
     resources: dict[str, AssetResource] = field(default_factory=dict)
-    assets: dict[str, set[str]] = field(default_factory=dict)  # asset id -> its resources this app queued (an index)
+    assets: dict[str, list[str]] = field(default_factory=dict)  # asset id -> its resources this app queued (an index)
     orphaned: set[str] = field(default_factory=set)  # in flight under an unknown job id, photo deleted since
     strays: int = 0  # finished jobs acknowledged that nobody could place, not yet paired with an orphan
     straying: set[str] = field(default_factory=set)  # such jobs, written before their acknowledge commit
@@ -167,7 +167,9 @@ class ReferenceApp:
         if rid in self.store.uploaded or rid in self.store.in_flight or rid in self.store.failed:
             return
         self.store.resources[rid] = resource
-        self.store.assets.setdefault(resource.asset_id, set()).add(rid)
+        queued = self.store.assets.setdefault(resource.asset_id, [])
+        if rid not in queued:  # an asset has one to three resources: a list is a quarter of a set's memory
+            queued.append(rid)
         self.store.pending[rid] = resource
 
     # ------------------------------------------------------------------------------- one pass

@@ -63,7 +63,7 @@ IN_FLIGHT = frozenset({R, P})
 TERMINAL = frozenset({S, F})
 
 
-@dataclass
+@dataclass(slots=True)  # a million of these in a large library: no per-instance dict
 class Job:
     """The system's record of one job. Mutated only through `apply()`."""
 
