@@ -69,8 +69,24 @@ def label_scenario(rule: Any, profile: str | None) -> None:
     for key in rule.tags.sources:
         allure.dynamic.link(SOURCES[key], name=f"source {key}: {label(key)}")
     if profile:
+        _drop_parameter("bru_profile")  # the pytest parametrization's own copy, shown quoted: one profile parameter
         allure.dynamic.parameter("profile", profile)
         allure.dynamic.tag(profile)
+
+
+def _drop_parameter(name: str) -> None:
+    """Remove a parameter allure-pytest-bdd recorded from the pytest parametrization (it has no API for it)."""
+    import allure_commons
+
+    for plugin in allure_commons.plugin_manager.get_plugins():
+        lifecycle = getattr(plugin, "lifecycle", None)
+        update = getattr(lifecycle, "update_test_case", None)
+        if update is None:
+            continue
+        with update() as result:
+            if result is not None and getattr(result, "parameters", None):
+                result.parameters = [p for p in result.parameters if p.name != name]
+        return
 
 
 def attach_trace(events: list[dict[str, Any]]) -> None:

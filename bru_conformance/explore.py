@@ -284,7 +284,7 @@ class SystemMachine(_ConditionEvents, _Machine):
     role = "system"
 
     @initialize(which=st.integers(0, len(PROFILES) - 1), limit=st.integers(3, 17), work=st.sampled_from([0, 10]),
-                suspends=st.booleans())
+                suspends=st.sampled_from([True, False]))
     def start(self, which: int, limit: int, work: int, suspends: bool) -> None:
         import steps.limits_steps as limits_steps
         import steps.processing_steps as processing_steps
@@ -615,8 +615,11 @@ class SystemMachine(_ConditionEvents, _Machine):
             self._outcome("CRE-01", "an exception for a change request outside a change block")
 
     # ------------------------------------------------------------------------ the harness extension
+    @precondition(lambda self: not self.developer_mode)
     @rule(result=st.sampled_from([".completed", ".processing", ".failure"]))
     def harness_answers(self, result: str) -> None:
+        """What the harness extension answers from now on (not in Developer Mode, which drops the pauses after
+        .processing and .failure: the system would call every second)."""
         from steps.vocabulary import RESULTS
 
         self.step("Given", f"the extension answers every processing call with {result}", self.ps.harness_answers, RESULTS[result])
@@ -646,7 +649,7 @@ class SystemMachine(_ConditionEvents, _Machine):
 
         if not self._make_room(1):
             return
-        if processing and self.answer is not ProcessingResult.PROCESSING:
+        if processing and self.answer is not ProcessingResult.PROCESSING and not self.developer_mode:
             self.harness_answers(".processing")
         self.counter += 1
         alias = f"j{self.counter}"
@@ -659,12 +662,17 @@ class SystemMachine(_ConditionEvents, _Machine):
         if wait:
             self._patience()
 
-    @precondition(lambda self: self._active() and self._retry_room() and any(a not in self.retried for a in self._aliases(F)))
+    @precondition(lambda self: self._active())
     @rule(data=st.data(), end=ENDS, wait=st.booleans())
     def call_retries(self, data: st.DataObject, end: str, wait: bool) -> None:
-        """The harness extension retries a failed job (keeping its destination) inside the call; with `wait` the
-        system is given time right after it (`_patience`)."""
-        alias = data.draw(st.sampled_from([a for a in self._aliases(F) if a not in self.retried]), label="job")
+        """The harness extension retries a failed job (keeping its destination; one is arranged if none has failed)
+        inside the call; with `wait` the system is given time right after it (`_patience`)."""
+        if not any(a not in self.retried for a in self._aliases(F)):
+            self._arrange("failed")
+        failed = [a for a in self._aliases(F) if a not in self.retried]
+        if not failed or not self._retry_room():
+            return
+        alias = data.draw(st.sampled_from(failed), label="job")
         self.step("Given", f'in its next processing call the extension retries job "{alias}" keeping its destination',
                   self.ps.retries_inside_call, alias)
         self._call("retry", alias, end)
@@ -749,6 +757,8 @@ class SystemMachine(_ConditionEvents, _Machine):
         import steps.versions_steps as versions_steps
 
         if developer_mode and self.w.profile.has("DeveloperMode"):
+            if self.answer is not ProcessingResult.COMPLETED:
+                self.harness_answers(".completed")
             self.step("When", "the user switches on Developer Mode", versions_steps.switch_on_developer_mode)
             self._outcome("PRO-19", None)
             self.developer_mode = True
@@ -912,6 +922,8 @@ class SystemMachine(_ConditionEvents, _Machine):
         elif kind in ("network", "cellular"):
             self.step("When", "the network becomes Wi-Fi", self.ss.network_is, NETWORKS["Wi-Fi"])
             self.online, self.network_name = True, "Wi-Fi"
+            if kind == "cellular":  # and the host app clears the flag again with fresh options (ACT-21)
+                self.host_sets_options(True, False)
         else:
             self.host_toggles(True, False)
         if (owed := self._owed()) is not None:

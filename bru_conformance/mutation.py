@@ -57,7 +57,6 @@ def _run(adapter: str, role: str, profiles: tuple[str, ...], assume: tuple[str, 
         args += ["--features", _features_of(rules, Path(tmp) / "features")]
     if select:
         args += ["-k", select]
-    args.append("--tb=no")  # the results document keeps each failure's message; pytest's source excerpts cost 0.1 s each
     proc = _forked(args) if _CAN_FORK else subprocess.run([sys.executable, "-m", "bru_conformance", *args],
                                                           capture_output=True, text=True, check=False)
     results = Path(tmp) / "results.json"
@@ -84,6 +83,7 @@ def _forked(args: list[str]) -> subprocess.CompletedProcess[str]:
     imported what a run needs before any worker thread starts (`_warm`)."""
     import tempfile as _tempfile
 
+    _warm()
     with _tempfile.TemporaryFile() as out, _tempfile.TemporaryFile() as err:
         pid = os.fork()
         if pid == 0:  # the child: never returns into the parent's code
@@ -115,9 +115,15 @@ def _forked(args: list[str]) -> subprocess.CompletedProcess[str]:
                                            err.read().decode("utf-8", "replace"))
 
 
+_WARMED: list[bool] = []
+
+
 def _warm() -> None:
     """Import everything a run imports, once, in the parent (forked children then start warm, and no
     import lock is held by another thread at fork time)."""
+    if _WARMED:
+        return
+    _WARMED.append(True)
     import importlib
 
     for module in ("bru_conformance.cli", "bru_conformance.runner", "bru_conformance.plugin", "bru_conformance.results",

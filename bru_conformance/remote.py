@@ -15,7 +15,6 @@ import shlex
 import signal
 import subprocess
 import threading
-import time
 from collections import deque
 from typing import Any
 
@@ -94,7 +93,11 @@ class AdapterProcess:
         except OSError as exc:
             raise AdapterError(f"cannot start adapter {self.command!r}: {exc}") from exc
         assert self.proc.stdout and self.proc.stdin and self.proc.stderr
-        threading.Thread(target=self._drain_stderr, args=(self.proc.stderr,), daemon=True).start()
+        # each process gets its own buffer: an error shows the stderr of the process that failed, never the
+        # last words of one that was replaced before it (its reader may still be draining into the old one)
+        self.stderr_lines = deque(maxlen=40)
+        self._stderr_reader = threading.Thread(target=self._drain_stderr, args=(self.proc.stderr, self.stderr_lines), daemon=True)
+        self._stderr_reader.start()
         self.endpoint = Endpoint(LineSource(self.proc.stdout), self.proc.stdin, self._handle, "harness", self.timeout)
         self.broken = False
         self.identity = self.call("initialize", {"suiteVersion": __version__, "protocolVersion": PROTOCOL_VERSION})
@@ -108,9 +111,10 @@ class AdapterProcess:
                 "extension.willTerminate on 27 and macOS) and the adapter answers initialize with "
                 f'"protocolVersion": "{PROTOCOL_VERSION}" (docs/adapter-protocol.md, "Versions")')
 
-    def _drain_stderr(self, stream: Any) -> None:
+    @staticmethod
+    def _drain_stderr(stream: Any, into: deque[str]) -> None:
         for raw in iter(stream.readline, b""):
-            self.stderr_lines.append(raw.decode(errors="replace").rstrip()[:500])
+            into.append(raw.decode(errors="replace").rstrip()[:500])
 
     def ensure(self) -> None:
         if self.proc is None or self.broken or self.proc.poll() is not None:
@@ -159,7 +163,9 @@ class AdapterProcess:
             return self.endpoint.call(method, params)
         except ProtocolError as exc:
             self.broken = True
-            time.sleep(0.2)  # an I/O grace period (errors only): let the stderr reader catch the adapter's last words
+            reader = getattr(self, "_stderr_reader", None)
+            if reader is not None:  # errors only: give the reader up to 0.2 s to catch the adapter's last words
+                reader.join(timeout=0.2)
             tail = self.stderr_tail()
             raise AdapterError(f"adapter protocol error during {method}: {exc}"
                                + (f"\n--- adapter stderr (last lines) ---\n{tail}" if tail else "")) from exc

@@ -78,6 +78,10 @@ def pytest_args(options: RunOptions) -> list[str]:
     args += ["--bru-seed", str(options.seed)]
     if options.allure:
         args += ["--alluredir", str((options.report_dir / "allure-results").resolve()), "--clean-alluredir"]
+    # Every failure's own message goes into the results and the summary; pytest's source excerpts of the
+    # step code (its default traceback) cost about 0.1 s per failed scenario run and say nothing about the
+    # implementation, so one line each (`--tb=long` after the options brings them back).
+    args.append("--tb=line")
     if options.quiet:
         args += ["-q", "--no-header", "-rN", "--bru-progress", "off"]
     elif sys.stdout.isatty():  # a live bar replaces pytest's terminal; the plugin prints failures itself

@@ -56,6 +56,17 @@ def test_each_fault_is_an_adapter_error_and_the_run_goes_on(tmp_path: Path, mode
     assert orphans(tmp_path) == []
 
 
+def test_the_stderr_excerpt_is_the_failed_process_s_own(tmp_path: Path) -> None:
+    """Issue 12: after a fresh process replaced a broken one, the next error shows only the new one's stderr."""
+    code, out, results = run_with(tmp_path, f"{sys.executable} {ADAPTER} bad-json-twice", timeout=1.5)
+    assert code == 3 and results is not None, out[-3000:]
+    faulty = [s["message"] for r in results["rules"] for s in r["scenarios"] if s["outcome"] == "adapter-error"]
+    assert len(faulty) == 2, faulty
+    first, second = sorted(faulty, key=lambda m: "process 2" in m)
+    assert "process 1 " in first and "process 2" not in first
+    assert "process 2 " in second and "process 1 " not in second, second
+
+
 def test_an_adapter_that_cannot_start_is_a_harness_error(tmp_path: Path) -> None:
     code, out, _ = run_with(tmp_path, "/nonexistent/adapter --flag")
     assert code == 3

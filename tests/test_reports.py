@@ -46,7 +46,11 @@ def test_a_conformant_run_exits_0_and_writes_every_output(passing) -> None:  # t
     assert proc.returncode == 0, proc.stdout[-2000:]
     for name in ("results.json", "junit.xml", "summary.md", "badge.json", "report.html"):
         assert (report / name).is_file(), name
-    assert list((report / "allure-results").glob("*-result.json"))
+    allure_results = list((report / "allure-results").glob("*-result.json"))
+    assert allure_results
+    for path in allure_results:  # issue 12: one profile parameter per test case, not the parametrization's copy too
+        names = [p["name"] for p in json.loads(path.read_text()).get("parameters", [])]
+        assert names.count("profile") == 1 and len(names) == len(set(names)) and "bru_profile" not in names, names
     document = load(report)
     validate("results", document)
     assert document["verdict"] == "conformant" and document["gate"] == {"passed": True, "reasons": [], "exit_code": 0}

@@ -18,11 +18,16 @@ MODE = sys.argv[1]
 FLAG = os.environ["BRU_FAULT_FLAG"]
 
 
+TIMES = 2 if MODE == "bad-json-twice" else 1  # bad-json-twice: the first two processes each break once
+
+
 def fault_now() -> bool:
-    if os.path.exists(FLAG):
+    done = int(open(FLAG).read() or 0) if os.path.exists(FLAG) else 0
+    if done >= TIMES:
         return False
     with open(FLAG, "w") as fh:
-        fh.write(MODE)
+        fh.write(str(done + 1))
+    print(f"faulty adapter: process {done + 1} of pid {os.getpid()}", file=sys.stderr, flush=True)
     return True
 
 
@@ -35,7 +40,7 @@ class Faulty(ReferenceServer):
                 os._exit(7)
             if MODE == "hang":
                 time.sleep(3600)
-            if MODE == "bad-json":
+            if MODE in ("bad-json", "bad-json-twice"):
                 out.write(b"{this is not json\n")
                 out.flush()
             elif MODE == "schema":
