@@ -384,14 +384,23 @@ def steps() -> None:
 @click.option("--profile", default="ios-27.0", show_default=True)
 @click.option("--scaling", is_flag=True, help="run 10,000, 100,000 and 1,000,000 assets and print the wall-time ratios")
 @click.option("--adapters", is_flag=True, help="time the whole suite in-process vs out-of-process (serve-reference)")
-def bench(assets: int, job_limit: int, profile: str, scaling: bool, adapters: bool) -> None:
+@click.option("--http", "http", is_flag=True,
+              help="real HTTP on loopback: --uploads uploads of --size bytes to the reference server, and a resumption's cost")
+@click.option("--uploads", default=1000, show_default=True, help="with --http: how many uploads")
+@click.option("--size", default=1_000_000, show_default=True, help="with --http: bytes per upload")
+def bench(assets: int, job_limit: int, profile: str, scaling: bool, adapters: bool, http: bool, uploads: int, size: int) -> None:
     """Benchmarks of the reference; each prints figures.
 
     Default: initial backup of an N-asset library by the reference APP on the reference SYSTEM (virtual time).
     """
     from bru_conformance import bench as b
 
-    lines = b.suite_overhead() if adapters else b.scaling(job_limit=job_limit) if scaling else b.initial_backup(assets, job_limit, profile)
+    if http:
+        from bru_conformance.bench_http import http_uploads
+
+        lines = http_uploads(uploads, size)
+    else:
+        lines = b.suite_overhead() if adapters else b.scaling(job_limit=job_limit) if scaling else b.initial_backup(assets, job_limit, profile)
     for line in lines:
         click.echo(line)
 

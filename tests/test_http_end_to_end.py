@@ -168,3 +168,15 @@ def test_an_unreachable_origin_fails_the_attempt_and_is_not_cached():
     result = transport.attempt(Request.make(base + "/upload"), AssetResource("r1", "a1", size=10))
     assert not result.succeeded and result.headers is None and result.error is not None
     assert result.error.code is URLErrorCode.CANNOT_CONNECT_TO_HOST and transport.capabilities == {}
+
+
+def test_the_http_benchmark_prints_its_figures() -> None:
+    """`bench --http` (issue 14): uploads/s, MB/s and a resumption's cost, every stored upload checked."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "bru_conformance", "bench", "--http", "--uploads", "20", "--size", "20000"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = proc.stdout
+    assert "bytes verified 20/20" in out and "uploads/s " in out and "MB/s " in out and "resumption: uninterrupted" in out
