@@ -67,8 +67,10 @@ def _one_profile_per_protocol(declared: list[str]) -> list[Profile]:
 
 
 def _check_app(proc: AdapterProcess, profile: Profile) -> Iterator[Check]:
+    from bru_conformance import reference
     from bru_conformance.remote import RemoteApp
-    from reference_impl import ReferenceSystem
+
+    ReferenceSystem = reference.module().ReferenceSystem  # noqa: N806
 
     process, notice = _protocol(profile)
     system = ReferenceSystem(profile, Assumptions())

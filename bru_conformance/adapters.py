@@ -18,10 +18,11 @@ class AdapterError(Exception):
 
 
 def load_implementation(spec: str | None) -> Implementation:
-    if not spec:
-        from bru_conformance.world import reference_implementation
+    from bru_conformance import reference
 
-        return reference_implementation()
+    if not spec:
+        return reference.implementation()
+    spec = reference.adapter_spec(spec)
     module_name, _, attr = spec.partition(":")
     if not module_name or not attr:
         raise AdapterError(f"--adapter takes package.module:factory, got {spec!r}")

@@ -20,6 +20,13 @@ from bru_conformance.profiles import get_profile
 from bru_conformance.protocol import Asset, AssetResource, ProcessingResult
 
 
+def _reference() -> tuple[type, type]:
+    from bru_conformance import reference
+
+    package = reference.module()
+    return package.ReferenceApp, package.ReferenceSystem
+
+
 def peak_rss_mb() -> float:
     """Peak resident set size of this process so far (ru_maxrss is KiB on Linux, bytes on macOS)."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -27,7 +34,7 @@ def peak_rss_mb() -> float:
 
 
 def initial_backup(assets: int, job_limit: int = 50, profile: str = "ios-27.0") -> Iterator[str]:
-    from reference_impl import ReferenceApp, ReferenceSystem
+    ReferenceApp, ReferenceSystem = _reference()  # noqa: N806
 
     choice = str(job_limit)
     overrides = {"AMB-11": choice} if choice in ("50", "20", "5") else {}
@@ -70,7 +77,7 @@ def initial_backup(assets: int, job_limit: int = 50, profile: str = "ios-27.0") 
 
 def _backup(assets: int, job_limit: int, profile: str = "ios-27.0") -> tuple[object, object]:
     """An initial backup of `assets` one-photo assets, run to its end; (system, app)."""
-    from reference_impl import ReferenceApp, ReferenceSystem
+    ReferenceApp, ReferenceSystem = _reference()  # noqa: N806
 
     system = ReferenceSystem(get_profile(profile), Assumptions())
     system.queue.job_limit = job_limit

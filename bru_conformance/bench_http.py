@@ -20,9 +20,11 @@ def http_uploads(count: int = 1000, size: int = 1_000_000, *, interop_version: i
                  resumption_runs: int = 10) -> Iterator[str]:
     """Upload `count` resources of `size` bytes, then time `resumption_runs` uploads cut at half and resumed
     against as many uninterrupted ones; yields `uploads/s`, `MB/s`, `wall`, and the resumption's cost."""
+    from bru_conformance import reference
     from bru_conformance.protocol import resource_bytes
-    from reference_impl.http_transport import HttpTransport
-    from reference_impl.server import ServerConfig, running_server
+
+    HttpTransport = reference.module("http_transport").HttpTransport  # noqa: N806
+    ServerConfig, running_server = reference.module("server").ServerConfig, reference.module("server").running_server  # noqa: N806
 
     config = ServerConfig(interop_versions=(interop_version,))
     wall = built = 0.0
@@ -54,9 +56,11 @@ def http_uploads(count: int = 1000, size: int = 1_000_000, *, interop_version: i
 
 def _resumption_cost(size: int, interop_version: int, runs: int) -> Iterator[str]:
     """Mean time of an upload cut at half (after its 104) then resumed with HEAD + PATCH, vs an uninterrupted one."""
+    from bru_conformance import reference
     from bru_conformance.protocol import resource_bytes
-    from reference_impl.http_transport import HttpTransport
-    from reference_impl.server import ServerConfig, running_server
+
+    HttpTransport = reference.module("http_transport").HttpTransport  # noqa: N806
+    ServerConfig, running_server = reference.module("server").ServerConfig, reference.module("server").running_server  # noqa: N806
 
     plain: list[float] = []
     resumed: list[float] = []

@@ -319,15 +319,15 @@ def serve_reference(role: str, mutant: str | None, port: int, interop: tuple[int
     from bru_conformance.serve import serve
 
     if role == "server":
-        from reference_impl.server.__main__ import main as serve_http
+        from bru_conformance import reference
+
+        serve_http = reference.module("server.__main__").main
 
         argv = ["--port", str(port), *(a for v in interop for a in ("--interop", str(v)))]
         if max_size is not None:
             argv += ["--max-size", str(max_size)]
         if mutant:
-            from reference_impl import mutants
-
-            variant = mutants.get(mutant)
+            variant = reference.module("mutants").get(mutant)
             if variant.role != "server":
                 raise click.UsageError(f"mutant {mutant} is a {variant.role} mutant, not a server one")
             argv += [a for name, value in variant.cls.CONFIG.items() if name != "max_size"
@@ -336,10 +336,10 @@ def serve_reference(role: str, mutant: str | None, port: int, interop: tuple[int
 
     variant = None
     if mutant:
-        from reference_impl import mutants
+        from bru_conformance import reference
 
         try:
-            variant = mutants.get(mutant)
+            variant = reference.module("mutants").get(mutant)
         except KeyError as exc:
             raise click.UsageError(str(exc)) from exc
         if variant.role != role:
@@ -474,8 +474,9 @@ def explore(adapter: str | None, role: str, budget: int, steps_per_example: int,
 
 def _explore_mutants(seed: int) -> int:
     from bru_conformance import explore as ex
-    from reference_impl.mutants import all_mutants
-    from reference_impl.mutants.explored import OUT_OF_REACH
+    from bru_conformance import reference
+
+    all_mutants, OUT_OF_REACH = reference.module("mutants").all_mutants, reference.module("mutants.explored").OUT_OF_REACH  # noqa: N806
 
     found = missed = 0
     started = time.perf_counter()

@@ -325,7 +325,9 @@ EXTENSION_BY_WIRE: dict[str, str] = {"extension.process": "process", "extension.
 
 def serve_extension(extension: Any, method: str) -> str | None:
     """Call the extension method that the wire method names (driving the 27 coroutines); encode its answer."""
-    from reference_impl.system import drive
+    from bru_conformance import reference
+
+    drive = reference.module("system").drive
 
     value = getattr(extension, EXTENSION_BY_WIRE[method])()
     if inspect.iscoroutine(value):

@@ -748,7 +748,7 @@ class SystemMachine(_ConditionEvents, _Machine):
         return committed
 
     @precondition(lambda self: self._active() and not self.ran_on)
-    @rule(developer_mode=st.booleans())
+    @rule(developer_mode=st.sampled_from([True, False]))
     def runs_on(self, developer_mode: bool) -> None:
         """Once per run: a call whose extension works without end is killed (LIM-06, PRO-14: a runtime limit of
         some value), unless (27, `developer_mode`) the user switched on Developer Mode first, which lifts the limit
@@ -1077,20 +1077,18 @@ class SystemMachine(_ConditionEvents, _Machine):
         return out
 
     @precondition(lambda self: self._active())
-    @rule(unavailable=st.booleans())
-    def app_calls(self, unavailable: bool) -> None:
-        """Calls by their Apple names, the ones the profile lacks or the ones it has: inside the profile each
-        succeeds, outside it fails with an API-unavailable error (VER-01..04). Calls that would make a job the
-        model cannot name are made only where they are unavailable; `cancel()` acts on a job "queued" arranged
-        for it."""
+    @rule(unavailable_first=st.sampled_from([True, False]))
+    def app_calls(self, unavailable_first: bool) -> None:
+        """Calls by their Apple names, the ones the profile lacks and the ones it has (in either order): inside the
+        profile each succeeds, outside it fails with an API-unavailable error (VER-01..04). Calls that would make
+        a job the model cannot name are made only where they are unavailable; `cancel()` acts on a job "queued"
+        arranged for it."""
         import steps.versions_steps as versions_steps
         from bru_conformance.profiles import AVAILABILITY
 
-        for api in self._api_calls():
+        for api in sorted(self._api_calls(), key=lambda a: self.w.profile.has(API_NAMES[a]) is unavailable_first):
             name = API_NAMES[api]
             available = self.w.profile.has(name)
-            if available is unavailable:
-                continue
             if api == "cancel()" and "queued" not in self.model:
                 if not self._make_room(1):
                     continue

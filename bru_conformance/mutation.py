@@ -126,23 +126,20 @@ def _warm() -> None:
     _WARMED.append(True)
     import importlib
 
+    from bru_conformance import reference
+
     for module in ("bru_conformance.cli", "bru_conformance.runner", "bru_conformance.plugin", "bru_conformance.results",
                    "bru_conformance.reports", "bru_conformance.server_world", "bru_conformance.probe", "pytest_bdd",
-                   "xdist", "steps", "reference_impl", "reference_impl.system", "reference_impl.app", "reference_impl.mutants",
-                   "reference_impl.controls", "reference_impl.server", "reference_impl.http_transport"):
+                   "xdist", "hypothesis", "_hypothesis_pytestplugin", *reference.steps().MODULES):
         importlib.import_module(module)
-    import steps
-
-    for module in ("hypothesis", "_hypothesis_pytestplugin", *steps.MODULES):
-        importlib.import_module(module)
+    for name in ("system", "app", "server", "http_transport"):
+        reference.module(name)
     from bru_conformance.reports import _env
 
     for template in ("summary.md.j2", "report.html.j2"):  # compiled once, here, for every forked run
         _env().get_template(template)
-    from reference_impl import controls, mutants
-
-    mutants.all_mutants()
-    controls.all_controls()
+    reference.module("mutants").all_mutants()
+    reference.module("controls").all_controls()
 
 
 def run_control(control: Any, profiles: tuple[str, ...] | None = None, workdir: Path | None = None) -> dict[str, Any]:
@@ -229,7 +226,9 @@ def run_matrix(mutants: list[Any], profiles: tuple[str, ...] | None = None, work
 
 def coverage() -> dict[str, Any]:
     """Required rules (testable MUST of any role, SHOULD of APP) with and without a mutant."""
-    from reference_impl.mutants import NO_MUTANT, all_mutants
+    from bru_conformance import reference
+
+    NO_MUTANT, all_mutants = reference.module("mutants").NO_MUTANT, reference.module("mutants").all_mutants  # noqa: N806
 
     targeted = {rule for m in all_mutants() for rule in m.rules}
     required = required_rules()
@@ -300,11 +299,13 @@ def print_matrix(document: dict[str, Any]) -> None:
 def main(only: list[str], profiles: list[str], workers: int, report_dir: Path, side: str = "both") -> int:
     """`bru-conformance mutants`: run, print, write `mutants.json` and attach the matrix to `results.json`.
     Exit 0 only when every mutant run is killed by its target and every control run passes."""
+    from bru_conformance import reference
     from bru_conformance.profiles import get_profile
     from bru_conformance.reports import write_reports  # noqa: F401 - fail early if reports cannot render
     from bru_conformance.schemas import validator
-    from reference_impl import controls as control_catalogue
-    from reference_impl.mutants import MUTANTS, all_mutants, get
+
+    control_catalogue, mutants = reference.module("controls"), reference.module("mutants")
+    MUTANTS, all_mutants, get = mutants.MUTANTS, mutants.all_mutants, mutants.get  # noqa: N806
 
     for name in profiles:
         get_profile(name)

@@ -196,9 +196,9 @@ def pytest_configure(config: pytest.Config) -> None:
                                          patience=config.getoption("--bru-patience"),
                                          require_practice=config.getoption("--bru-require-practice"),
                                          run_id=config.getoption("--bru-run-id"), shard=config.getoption("--bru-shard"))
-    import steps
+    from bru_conformance import reference
 
-    for module in steps.MODULES:
+    for module in reference.steps().MODULES:
         config.pluginmanager.import_plugin(module)
 
 

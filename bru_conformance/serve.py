@@ -76,7 +76,9 @@ class ReferenceServer:
         return self._app_call(session, method, params)
 
     def _create(self, params: dict[str, Any]) -> Session:
-        import reference_impl as ri
+        from bru_conformance import reference
+
+        ri = reference.module()
 
         profile = get_profile(params["profile"])
         if params["role"] != self.role:

@@ -22,17 +22,17 @@ class StepDefinition:
 
 
 def step_definitions() -> list[StepDefinition]:
-    import steps
-    from steps.vocabulary import ORIGINAL
+    from bru_conformance import reference
 
-    for module in steps.MODULES:
+    original = reference.steps("vocabulary").ORIGINAL
+    for module in reference.steps().MODULES:
         importlib.import_module(module)
     out = []
     for context in step_function_context_registry.values():
         func = context.step_func
-        if not func.__module__.startswith("steps."):
+        if not func.__module__.startswith(reference.STEPS + "."):
             continue
         line = inspect.getsourcelines(func)[1]
         doc = (inspect.getdoc(func) or "").split("\n")[0]
-        out.append(StepDefinition(context.type or "*", ORIGINAL.get(context.parser.name, context.parser.name), doc, f"{func.__module__}:{line}"))
+        out.append(StepDefinition(context.type or "*", original.get(context.parser.name, context.parser.name), doc, f"{func.__module__}:{line}"))
     return sorted(out, key=lambda s: (s.where.split(":")[0], int(s.where.split(":")[1]), s.kind))

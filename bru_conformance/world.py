@@ -107,9 +107,9 @@ DEFAULT_PATIENCE = 24 * 3600.0
 
 
 def reference_implementation() -> Implementation:
-    from reference_impl import implementation
+    from bru_conformance import reference
 
-    return implementation()
+    return reference.implementation()
 
 
 class World:
@@ -169,7 +169,10 @@ class World:
         factories above: checks read its log and store, which record what arrived on the socket."""
         from contextlib import ExitStack
 
-        from reference_impl.server import ServerConfig, running_server
+        from bru_conformance import reference
+
+        server_package = reference.module("server")
+        ServerConfig, running_server = server_package.ServerConfig, server_package.running_server  # noqa: N806
 
         stack = ExitStack()
         base, server = stack.enter_context(running_server(ServerConfig(**config)))

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from bru_conformance.assumptions import Assumptions
 from bru_conformance.contracts import Implementation
 from bru_conformance.profiles import Profile
-from reference_impl.app import ReferenceApp, create_app
-from reference_impl.scheduler import Timings
-from reference_impl.system import ReferenceSystem
+
+from .app import ReferenceApp, create_app
+from .scheduler import Timings
+from .system import ReferenceSystem
 
 __all__ = ["ReferenceApp", "ReferenceSystem", "Timings", "create_app", "create_system", "implementation"]
 VERSION = "0.1.0"
@@ -68,7 +69,7 @@ def reference_server(**config: object):  # type: ignore[no-untyped-def]
     yielding its base URL); `config` sets `ServerConfig` fields (fault switches for mutants, choices for controls)."""
     import contextlib
 
-    from reference_impl.server import ServerConfig, running_server
+    from .server import ServerConfig, running_server
 
     @contextlib.contextmanager
     def serve():  # type: ignore[no-untyped-def]

@@ -37,7 +37,8 @@ import http_sf
 
 from bru_conformance.protocol import AssetResource, Request, UploadOutcome, URLError, URLErrorCode, resource_bytes
 from bru_conformance.redact import redact_headers, redact_url
-from reference_impl.transport import AttemptResult, map_outcome
+
+from .transport import AttemptResult, map_outcome
 
 CHUNK = 65536
 PARTIAL_UPLOAD = "application/partial-upload"

@@ -21,7 +21,8 @@ from bru_conformance.protocol import (
     PhotoKitErrorCode,
     Request,
 )
-from reference_impl.jobs import COUNTED, IN_FLIGHT, TERMINAL, Event, Job, apply, can_apply
+
+from .jobs import COUNTED, IN_FLIGHT, TERMINAL, Event, Job, apply, can_apply
 
 
 @dataclass

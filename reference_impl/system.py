@@ -45,11 +45,12 @@ from bru_conformance.protocol import (
     URLError,
     URLErrorCode,
 )
-from reference_impl.jobs import IN_FLIGHT, Event, Job, apply
-from reference_impl.library import PhotoLibraryContents
-from reference_impl.queue import ChangeBlock, JobQueue, StagedOp
-from reference_impl.scheduler import CallPolicy, Timings
-from reference_impl.transport import SimulatedServer, Transport
+
+from .jobs import IN_FLIGHT, Event, Job, apply
+from .library import PhotoLibraryContents
+from .queue import ChangeBlock, JobQueue, StagedOp
+from .scheduler import CallPolicy, Timings
+from .transport import SimulatedServer, Transport
 
 _API = "PHPhotoLibrary."
 _JOB = "PHAssetResourceUploadJob."
@@ -520,7 +521,7 @@ class ReferenceSystem:
         self._refuse_next = int(PhotoKitErrorCode(code))
 
     def upload_over_http(self, interop_version: int) -> None:
-        from reference_impl.http_transport import HttpTransport
+        from .http_transport import HttpTransport
 
         self.transport = HttpTransport(interop_version)
 

@@ -6,4 +6,5 @@ the `world` fixture; `bru-conformance steps` prints every pattern with its docst
 
 _AREAS = ("consent", "errors", "versions", "creation", "limits", "states", "retry", "acknowledge", "cancel",
           "processing", "termination", "network")
-MODULES = ("steps.setup_steps", "steps.job_steps", "steps.app_steps", *(f"steps.{a}_steps" for a in _AREAS))
+# by this package's own name: `steps` in a source checkout, `bru_conformance.steps` in an installed wheel
+MODULES = tuple(f"{__name__}.{m}" for m in ("setup_steps", "job_steps", "app_steps", *(f"{a}_steps" for a in _AREAS)))

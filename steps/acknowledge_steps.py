@@ -6,8 +6,9 @@ from pytest_bdd import given, then
 
 from bru_conformance.protocol import UploadOutcome
 from bru_conformance.world import World
-from steps.job_steps import _create_in_block, _find, live_jobs_of
-from steps.vocabulary import p
+
+from .job_steps import _create_in_block, _find, live_jobs_of
+from .vocabulary import p
 
 
 @given("the remaining slots under the jobLimit are filled with registered jobs")

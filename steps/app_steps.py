@@ -17,7 +17,8 @@ from bru_conformance import observe
 from bru_conformance.profiles import AVAILABILITY, canonical
 from bru_conformance.protocol import Action, ProcessingResult, TerminationMode, TraceEvent, UploadOutcome
 from bru_conformance.world import World, not_applicable
-from steps.vocabulary import CREDENTIALS, p
+
+from .vocabulary import CREDENTIALS, p
 
 _ENABLES = ("set_upload_job_extension_enabled", "enable_upload_job_extension")
 

@@ -8,7 +8,8 @@ from pytest_bdd import then
 
 from bru_conformance import observe
 from bru_conformance.world import World, not_applicable
-from steps.vocabulary import p
+
+from .vocabulary import p
 
 
 @then(p("the app cancelled {count:d} job(s)"))

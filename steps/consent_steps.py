@@ -11,7 +11,8 @@ from pytest_bdd import then, when
 from bru_conformance import observe
 from bru_conformance.protocol import AuthorizationStatus
 from bru_conformance.world import World
-from steps.vocabulary import p
+
+from .vocabulary import p
 
 
 # ------------------------------------------------------------------------------------ acting (@system)

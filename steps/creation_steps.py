@@ -17,8 +17,9 @@ from bru_conformance.contracts import perform_changes
 from bru_conformance.protocol import JobState, PhotoKitErrorCode, TraceEvent
 from bru_conformance.trace import APP_TO_SYSTEM, SYSTEM_TO_APP
 from bru_conformance.world import World, not_applicable
-from steps.job_steps import DEFAULT_URL, _create_in_block, _created_for, _find, destination, drive_to, live_jobs_of
-from steps.vocabulary import TYPES, p
+
+from .job_steps import DEFAULT_URL, _create_in_block, _created_for, _find, destination, drive_to, live_jobs_of
+from .vocabulary import TYPES, p
 
 _CREATES = ("create_job", "creation_request_for_job", "creation_request_for_download_job")
 _CHANGES = (*_CREATES, "change_request_for", "acknowledge", "retry", "cancel")

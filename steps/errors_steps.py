@@ -12,7 +12,8 @@ from pytest_bdd import given, then, when
 
 from bru_conformance.protocol import PersistentChanges
 from bru_conformance.world import World
-from steps.vocabulary import p
+
+from .vocabulary import p
 
 _SAVED_TOKEN: WeakKeyDictionary[World, int] = WeakKeyDictionary()
 

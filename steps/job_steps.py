@@ -23,7 +23,8 @@ from bru_conformance.protocol import (
     URLErrorCode,
 )
 from bru_conformance.world import World
-from steps.vocabulary import CREDENTIALS, OUTCOMES, matches, p
+
+from .vocabulary import CREDENTIALS, OUTCOMES, matches, p
 
 DEFAULT_URL = "https://backup.example.com/upload"
 

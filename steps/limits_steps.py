@@ -10,8 +10,9 @@ from pytest_bdd import given, then, when
 
 from bru_conformance.protocol import JobState
 from bru_conformance.world import World
-from steps.job_steps import _create_in_block, _find, capacity, drive_to
-from steps.vocabulary import p
+
+from .job_steps import _create_in_block, _find, capacity, drive_to
+from .vocabulary import p
 
 
 def _live(world: World) -> int:

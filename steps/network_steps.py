@@ -17,8 +17,9 @@ from bru_conformance.probe import completion_header, parse_dictionary, parse_ite
 from bru_conformance.protocol import resource_bytes
 from bru_conformance.server_world import ProbeUpload, ServerWorld, body_of
 from bru_conformance.world import World, not_applicable
-from steps.job_steps import _find
-from steps.vocabulary import p
+
+from .job_steps import _find
+from .vocabulary import p
 
 # ================================================================================ SYSTEM over HTTP
 INTEROP_FOR_SYSTEM = 8  # AMB-36: the version the 26.x / 27 profiles send

@@ -14,9 +14,10 @@ from pytest_bdd import given, then, when
 from bru_conformance import observe
 from bru_conformance.protocol import Action, PhotoKitError, PhotoKitErrorCode, ProcessingResult
 from bru_conformance.world import World, not_applicable
-from steps.app_steps import _hours
-from steps.job_steps import _create_in_block, _mutate
-from steps.vocabulary import ERROR_CODES, p
+
+from .app_steps import _hours
+from .job_steps import _create_in_block, _mutate
+from .vocabulary import ERROR_CODES, p
 
 
 def _harness_only(world: World, what: str) -> None:

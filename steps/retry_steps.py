@@ -7,7 +7,8 @@ from pytest_bdd import then, when
 from bru_conformance import observe
 from bru_conformance.protocol import PhotoKitErrorCode
 from bru_conformance.world import World, not_applicable
-from steps.vocabulary import p
+
+from .vocabulary import p
 
 
 @when(p('the app retries job "{alias}" in a change block it then abandons'))

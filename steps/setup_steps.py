@@ -6,7 +6,8 @@ from pytest_bdd import given, then, when
 
 from bru_conformance.protocol import AuthorizationStatus, Network, ResourceKind, UploadJobOptions
 from bru_conformance.world import World
-from steps.vocabulary import p
+
+from .vocabulary import p
 
 
 # ------------------------------------------------------------------------------------ install facts

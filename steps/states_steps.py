@@ -16,8 +16,9 @@ from pytest_bdd import given, parsers, then, when
 from bru_conformance.contracts import perform_changes
 from bru_conformance.protocol import Action
 from bru_conformance.world import World
-from steps.job_steps import _fetch, _find
-from steps.vocabulary import CREDENTIALS, TYPES, p
+
+from .job_steps import _fetch, _find
+from .vocabulary import CREDENTIALS, TYPES, p
 
 
 @with_pattern("|".join(CREDENTIALS))

@@ -11,7 +11,8 @@ from pytest_bdd import given, then
 from bru_conformance import observe
 from bru_conformance.protocol import ProcessingResult, TerminationMode
 from bru_conformance.world import World
-from steps.vocabulary import p
+
+from .vocabulary import p
 
 _CHANGES = {"creates": "create", "acknowledges": "acknowledge", "retries": "retry", "cancels": "cancel"}
 #: the protocol of each profile: its processing and termination methods (VER-01, VER-04, AMB-27)

@@ -17,8 +17,9 @@ from pytest_bdd import parsers, then, when
 from bru_conformance.contracts import perform_changes
 from bru_conformance.protocol import Action, BruError, UploadJobOptions
 from bru_conformance.world import World
-from steps.job_steps import _find, _mutate, destination
-from steps.vocabulary import TYPES
+
+from .job_steps import _find, _mutate, destination
+from .vocabulary import TYPES
 
 
 def _init_for(world: World) -> None:

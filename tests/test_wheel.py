@@ -27,8 +27,10 @@ def test_the_wheel_carries_the_suite(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     for expected in ("bru_conformance/_bundled/features/activation.feature", "bru_conformance/_bundled/schemas/results.schema.json",
                      "bru_conformance/suite/test_conformance.py", "bru_conformance/suite/pytest.ini",
-                     "reference_impl/system.py", "steps/job_steps.py"):
+                     "bru_conformance/reference_impl/system.py", "bru_conformance/steps/job_steps.py"):
         assert expected in names, f"{expected} missing from {wheel.name}"
+    tops = {n.split("/")[0] for n in names if "/" in n and not n.split("/")[0].endswith(".dist-info")}
+    assert tops == {"bru_conformance"}, f"the wheel claims top-level import names {sorted(tops - {'bru_conformance'})}"
 
 
 @pytest.mark.slow
@@ -38,6 +40,9 @@ def test_the_installed_wheel_runs_from_another_directory(wheel: Path, tmp_path: 
                    check=True, capture_output=True, timeout=300)
     work = tmp_path / "elsewhere"
     work.mkdir()
+    # a team's own pytest-bdd project beside the run: its `steps` package must not be taken for ours (issue 12)
+    (work / "steps").mkdir()
+    (work / "steps" / "__init__.py").write_text("TEAM_STEPS = True\n")
     env = {**os.environ, "PYTHONPATH": str(target)}
     where = subprocess.run([sys.executable, "-c", "import bru_conformance.resources as r; print(r.features_dir())"],
                            env=env, cwd=work, capture_output=True, text=True, check=True).stdout.strip()

@@ -36,7 +36,7 @@ class Control:
     assume: tuple[str, ...] = field(default=())  # assumption readings (AMB-nn=reading) to run under
 
     def implementation(self) -> Implementation:
-        from reference_impl import ReferenceSystemUnderTest
+        from .. import ReferenceSystemUnderTest
 
         if self.role == "system":
             cls = self.cls
@@ -48,7 +48,7 @@ class Control:
 
     @property
     def adapter(self) -> str:
-        return f"reference_impl.controls:{self.name}"
+        return f"{__name__}:{self.name}"  # reference_impl.controls (bru_conformance.reference_impl.controls when installed)
 
 
 CONTROLS: dict[str, Control] = {}

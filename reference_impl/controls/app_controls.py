@@ -26,8 +26,9 @@ from bru_conformance.protocol import (
     UploadJobOptions,
     URLErrorCode,
 )
-from reference_impl.app import _JOB, ReferenceApp, ReferenceExtension, _Stopped
-from reference_impl.controls import register
+
+from ..app import _JOB, ReferenceApp, ReferenceExtension, _Stopped
+from . import register
 
 A = "app"
 

@@ -41,7 +41,8 @@ from bru_conformance.protocol import (
     UploadJob,
     URLErrorCode,
 )
-from reference_impl.controls import register
+
+from . import register
 
 #: The failures the sample treats as permanent: acknowledged, never retried (5.4, RET-07).
 _PERMANENT = frozenset({URLErrorCode.BAD_SERVER_RESPONSE, URLErrorCode.USER_AUTHENTICATION_REQUIRED})

@@ -6,8 +6,8 @@ the reference server's own choices (its path layout, its HEAD status, its lack o
 
 from __future__ import annotations
 
-from reference_impl import ServerVariant
-from reference_impl.controls import register
+from .. import ServerVariant
+from . import register
 
 R = "server"
 

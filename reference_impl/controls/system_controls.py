@@ -25,13 +25,14 @@ from bru_conformance.protocol import (
     URLError,
     URLErrorCode,
 )
-from reference_impl.controls import register
-from reference_impl.jobs import IN_FLIGHT, TERMINAL, Event, Job, apply, can_apply
-from reference_impl.mutants.system_mutants import _PolicySystem, _QueueSystem, _ServerSystem
-from reference_impl.queue import ChangeBlock, JobQueue, StagedOp
-from reference_impl.scheduler import CallPolicy, Timings
-from reference_impl.system import _CR, RefChangeRequest, ReferenceSystem
-from reference_impl.transport import AttemptResult, SimulatedServer
+
+from ..jobs import IN_FLIGHT, TERMINAL, Event, Job, apply, can_apply
+from ..mutants.system_mutants import _PolicySystem, _QueueSystem, _ServerSystem
+from ..queue import ChangeBlock, JobQueue, StagedOp
+from ..scheduler import CallPolicy, Timings
+from ..system import _CR, RefChangeRequest, ReferenceSystem
+from ..transport import AttemptResult, SimulatedServer
+from . import register
 
 S = "system"
 

@@ -33,7 +33,7 @@ class Mutant:
     assume: tuple[str, ...] = field(default=())  # assumption readings (AMB-nn=reading) its targeted scenarios need
 
     def implementation(self) -> Implementation:
-        from reference_impl import ReferenceSystemUnderTest
+        from .. import ReferenceSystemUnderTest
 
         if self.role == "system":
             cls = self.cls
@@ -45,7 +45,7 @@ class Mutant:
 
     @property
     def adapter(self) -> str:
-        return f"reference_impl.mutants:{self.name}"
+        return f"{__name__}:{self.name}"  # reference_impl.mutants (bru_conformance.reference_impl.mutants when installed)
 
 
 MUTANTS: dict[str, Mutant] = {}

@@ -12,8 +12,9 @@ from bru_conformance.protocol import (
     Request,
     ResourceKind,
 )
-from reference_impl.app import _JOB, ReferenceApp, ReferenceExtension
-from reference_impl.mutants import register
+
+from ..app import _JOB, ReferenceApp, ReferenceExtension
+from . import register
 
 A = "app"
 
@@ -58,7 +59,7 @@ class NeverEnables(ReferenceApp):
 @register("app_no_disable_on_sign_out", A, ("ACT-14", "ACT-16"), "signing out clears the account but leaves the feature enabled")
 class NoDisableOnSignOut(ReferenceApp):
     def sign_out(self) -> None:
-        from reference_impl.app import AppStore
+        from ..app import AppStore
 
         self.store = AppStore()
 

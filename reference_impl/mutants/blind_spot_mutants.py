@@ -30,11 +30,12 @@ from bru_conformance.protocol import (
     Request,
     UploadJobOptions,
 )
-from reference_impl.app import ReferenceApp, ReferenceExtension
-from reference_impl.mutants import register
-from reference_impl.queue import ChangeBlock, JobQueue
-from reference_impl.scheduler import CallPolicy
-from reference_impl.system import Configuration, ReferenceSystem, drive
+
+from ..app import ReferenceApp, ReferenceExtension
+from ..queue import ChangeBlock, JobQueue
+from ..scheduler import CallPolicy
+from ..system import Configuration, ReferenceSystem, drive
+from . import register
 
 S, A = "system", "app"
 _LIMIT = PhotoKitErrorCode.LIMIT_EXCEEDED

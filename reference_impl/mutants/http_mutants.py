@@ -8,10 +8,11 @@ headers under the server's spelling), and each must fail its rule on the server'
 from __future__ import annotations
 
 from bru_conformance.protocol import UploadOutcome
-from reference_impl.http_transport import HttpTransport
-from reference_impl.mutants import register
-from reference_impl.system import ReferenceSystem
-from reference_impl.transport import AttemptResult, map_outcome
+
+from ..http_transport import HttpTransport
+from ..system import ReferenceSystem
+from ..transport import AttemptResult, map_outcome
+from . import register
 
 S = "system"
 

@@ -8,8 +8,8 @@ whose scenarios must catch it. They run through the ordinary path: `--adapter re
 
 from __future__ import annotations
 
-from reference_impl import ServerVariant
-from reference_impl.mutants import register
+from .. import ServerVariant
+from . import register
 
 R = "server"
 

@@ -15,12 +15,13 @@ from bru_conformance.protocol import (
     URLError,
     URLErrorCode,
 )
-from reference_impl.jobs import IN_FLIGHT, TERMINAL, Event, apply
-from reference_impl.mutants import register
-from reference_impl.queue import ChangeBlock, JobQueue
-from reference_impl.scheduler import CallPolicy
-from reference_impl.system import _API, _CR, _JOB, RefChangeRequest, ReferenceSystem
-from reference_impl.transport import AttemptResult, SimulatedServer
+
+from ..jobs import IN_FLIGHT, TERMINAL, Event, apply
+from ..queue import ChangeBlock, JobQueue
+from ..scheduler import CallPolicy
+from ..system import _API, _CR, _JOB, RefChangeRequest, ReferenceSystem
+from ..transport import AttemptResult, SimulatedServer
+from . import register
 
 S = "system"
 
@@ -591,7 +592,7 @@ class SetOptionsCreatesConfiguration(ReferenceSystem):
         self._enter(_API + "setUploadJobExtensionOptions")
         if self.authorization is not AuthorizationStatus.AUTHORIZED:
             self._refuse_write()
-        from reference_impl.system import Configuration
+        from ..system import Configuration
 
         if self.config is None:
             self.config = Configuration(options)

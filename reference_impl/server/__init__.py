@@ -11,10 +11,10 @@ suite's server checks can be shown to pass on a correct server and, through the 
         server.exchanges   # the requests it saw and what it answered
 """
 
-from reference_impl.server.config import APPLE_EXAMPLE_LIMIT, FAULT_SWITCHES, ServerConfig
-from reference_impl.server.server import UploadServer, running_server
-from reference_impl.server.store import UploadView
-from reference_impl.server.versions import RULES, SUPPORTED_VERSIONS, VersionRules
+from .config import APPLE_EXAMPLE_LIMIT, FAULT_SWITCHES, ServerConfig
+from .server import UploadServer, running_server
+from .store import UploadView
+from .versions import RULES, SUPPORTED_VERSIONS, VersionRules
 
 __all__ = [
     "APPLE_EXAMPLE_LIMIT",

@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import threading
 
-from reference_impl.server.config import FAULT_SWITCHES, ServerConfig
-from reference_impl.server.server import UploadServer
+from .config import FAULT_SWITCHES, ServerConfig
+from .server import UploadServer
 
 
 def main(argv: list[str] | None = None) -> int:

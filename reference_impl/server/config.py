@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
 
-from reference_impl.server.versions import SUPPORTED_VERSIONS
+from .versions import SUPPORTED_VERSIONS
 
 # Apple's article example answers a preflight with about 100 GiB; used for `bare_integer_limit` when
 # the server has no limit of its own (the fault needs some integer to send bare).

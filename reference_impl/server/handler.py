@@ -18,14 +18,15 @@ import h11
 import http_sf
 
 from bru_conformance.redact import redact_headers
-from reference_impl.server.config import APPLE_EXAMPLE_LIMIT
-from reference_impl.server.fields import FieldError, parse_bool, parse_int, ser_bool, ser_int, ser_limit
-from reference_impl.server.versions import INTEROP_HEADER, PARTIAL_UPLOAD, RULES, VersionRules
-from reference_impl.server.wire import Interrupted, Wire
+
+from .config import APPLE_EXAMPLE_LIMIT
+from .fields import FieldError, parse_bool, parse_int, ser_bool, ser_int, ser_limit
+from .versions import INTEROP_HEADER, PARTIAL_UPLOAD, RULES, VersionRules
+from .wire import Interrupted, Wire
 
 if TYPE_CHECKING:
-    from reference_impl.server.server import UploadServer
-    from reference_impl.server.store import _Upload
+    from .server import UploadServer
+    from .store import _Upload
 
 PROBLEM = "https://iana.org/assignments/http-problem-types#"
 UPLOAD_FIELDS = ("upload-offset", "upload-complete", "upload-incomplete")

@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
-from reference_impl.server.config import ServerConfig
-from reference_impl.server.handler import ConnectionHandler
-from reference_impl.server.store import UploadStore, UploadView
+from .config import ServerConfig
+from .handler import ConnectionHandler
+from .store import UploadStore, UploadView
 
 
 class UploadServer:

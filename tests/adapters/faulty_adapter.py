@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import time
+from pathlib import Path
 
 from bru_conformance.serve import ReferenceServer
 
@@ -22,7 +23,7 @@ TIMES = 2 if MODE == "bad-json-twice" else 1  # bad-json-twice: the first two pr
 
 
 def fault_now() -> bool:
-    done = int(open(FLAG).read() or 0) if os.path.exists(FLAG) else 0
+    done = int(Path(FLAG).read_text() or 0) if os.path.exists(FLAG) else 0
     if done >= TIMES:
         return False
     with open(FLAG, "w") as fh:
