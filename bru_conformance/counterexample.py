@@ -3,9 +3,10 @@
 The scenario is made only of steps of the suite's vocabulary (the state machines in
 `bru_conformance.explore` record the step text of every action they take), closed by the `Then` step
 that expresses the violated invariant. The Rule's title starts with the ID of the rule that invariant
-checks, its tags are valid catalogue tags (`@must`, the role, `@src:ART`, the profile as
-`@since`/`@until`/`@platform`, the assumption readings in force), so `bru_conformance.catalogue.load`
-accepts the file and `bru-conformance run --features DIR` runs it on its own.
+checks, its tags are valid catalogue tags (the rule's own level, `@must` or `@should`, the role,
+`@src:ART`, the profile as `@since`/`@until`/`@platform`, the assumption readings in force), so
+`bru_conformance.catalogue.load` accepts the file and `bru-conformance run --features DIR` runs it on its
+own; a SHOULD rule's counterexample fails the run under `--strict`, which its replay line says.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class Counterexample:
     steps: list[tuple[str, str]]         # (Given|When|Then, text), in order
     assumptions: dict[str, str] = field(default_factory=dict)  # non-default readings in force
     adapter_option: str | None = None  # how a replay points at the same implementation, e.g. "--adapter pkg.mod:factory"
+    level: str = "must"  # the violated rule's level in the catalogue ("should" rules fail a run only under --strict)
 
     @property
     def name(self) -> str:
@@ -47,10 +49,11 @@ def profile_tags(profile_name: str) -> list[str]:
 
 
 def render(ce: Counterexample) -> str:
-    tags = ["@must", f"@{ce.machine}", "@src:ART", *profile_tags(ce.profile),
+    tags = [f"@{ce.level}", f"@{ce.machine}", "@src:ART", *profile_tags(ce.profile),
             *(f"@assume:{k}={v}" for k, v in sorted(ce.assumptions.items()))]
     replay = "bru-conformance run --features DIR" + (f" {ce.adapter_option}" if ce.adapter_option else "") + \
-        "".join(f" --assume {k}={v}" for k, v in sorted(ce.assumptions.items())) + f" --profile {ce.profile}"
+        "".join(f" --assume {k}={v}" for k, v in sorted(ce.assumptions.items())) + f" --profile {ce.profile}" + \
+        (" --strict" if ce.level == "should" else "")
     lines = [
         f"# Counterexample found by `bru-conformance explore` ({ce.machine} machine, seed {ce.seed}).",
         f"# Replay: {replay}",
@@ -68,6 +71,17 @@ def render(ce: Counterexample) -> str:
         previous = keyword
         lines.append(f"      {shown} {text}")
     return "\n".join(lines) + "\n"
+
+
+def rule_level(rule: str) -> str:
+    """The level (`must`, `should`, `may`) the catalogue gives `rule`; `must` if the catalogue does not know it."""
+    from bru_conformance.catalogue import load
+
+    try:
+        entry = load().by_id().get(rule)
+    except Exception:  # a catalogue that does not parse right now: the machines' rules are MUST unless it says otherwise
+        return "must"
+    return entry.level if entry is not None and entry.level in ("must", "should", "may") else "must"
 
 
 def write(ce: Counterexample, directory: Path) -> Path:

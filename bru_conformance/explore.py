@@ -4,34 +4,51 @@ Two machines, each building its world with `bru_conformance.world.World`, so the
 implementation only through `world.library`, `world.env` and `world.app`:
 
 * **SYSTEM** (`role="system"`): the machine plays the app against the SYSTEM under test — creating
-  jobs (one or several per change block), acknowledging, retrying (keeping the destination or with a
-  new one), cancelling (valid and invalid), nested change blocks, creations outside a block, enabling
-  with and without full access, and once per run filling the room left under the jobLimit — and plays
-  the world around it: upload outcomes (with and without a response header), starts, time passing,
-  network and power, access changes, disabling. It keeps a model of every job (state, retried once or
-  not, its credentials, the error and header its last upload should have left) and checks after every
-  step: each job is in the state the model predicts (or, after time passed, one the SYSTEM may have
-  moved it to); a refused change block changed nothing; acknowledged and cancelled jobs never come back
-  and have no change request; the acknowledge, retry and process sets hold exactly the
-  succeeded+failed, failed-not-yet-retried and registered+pending jobs; a block that would pass the
-  jobLimit is refused with limitExceeded and one that fits is not; a second retry, an acknowledge of an
-  unfinished job and a cancel of a finished one are refused; a job's destination keeps its credentials
-  (a retry's new ones replace them) and its uploads carry them; from 26.4 a job's error is set exactly
-  when it failed, in NSURLErrorDomain with the code of what happened, and its response headers are nil
-  until it ended, then lower-cased; uploadJobExtensionEnabled reads true exactly while enabled with full
-  access, and the options are nil otherwise; no processing call comes while the extension is disabled
-  or network or power forbid work.
+  jobs (one or several per change block, exactly the room left or one more; for iCloud-only photos;
+  from 26.4 download-only jobs), acknowledging, retrying (keeping the destination or with a new one; a
+  second retry), cancelling (valid and invalid), a mixed block at the jobLimit (26.4+), nested blocks,
+  creations outside a block, enabling with and without full access and (27) with options, setting
+  options, calls by their Apple names inside and outside the profile, and once per run filling the room
+  left under the jobLimit — and plays the world around it: a jobLimit set on the SYSTEM (3..17, where it
+  offers `set-job-limit`), upload outcomes (with and without a response header), starts, time passing
+  up to the patience horizon, network, power and access changes and outages, disabling, deleting a
+  finished job's photo, Developer Mode. It also plays the harness extension: its answer (.completed,
+  .processing, .failure), its work per call, suspensions of its async processJobs, and work inside its
+  next call (create, retry, acknowledge), that call returning, followed by a termination notice, or
+  noticed or killed the moment the change commits or after its work. It keeps a model of every job and
+  checks after every step: each job is in the state the model predicts (or one the SYSTEM may have moved
+  it to: onward only during a call, anything after time passed); a refused block, mixed ones included,
+  changed nothing (AMB-07); acknowledged and cancelled jobs never come back and have no change request;
+  the acknowledge, retry and process sets hold exactly the succeeded+failed, failed-not-yet-retried and
+  registered+pending jobs; the limit accounting; the fields (credentials, errors in NSURLErrorDomain,
+  lower-cased headers, the download-only type, nothing of a download-only job sent to the server); the
+  enabled flag and the options; a profile's calls succeed and others fail as unavailable. From the
+  harness's own trace (`bru_conformance.observe`, never the SYSTEM's account): every call and notice
+  came through the profile's entry points (TER-01/TER-02); a scheduled notice arrived; a processJobs that
+  suspends is driven to its answer (PRO-13); within one extension process calls doing the same work meet
+  the same fate (LIM-06); no call and no upload while the extension is disabled or network, power or the
+  options forbid work; a call owed comes within the patience horizon once work is allowed — after
+  .processing (once the jobs made in that call are done, failed or not), after a library change
+  following .completed, after a kill, after enabling, and when it fell due while work was forbidden
+  (PRO-05, PRO-04, TER-06, PRO-02); and given the patience horizon every job registered or pending is
+  done as scripted, those created or retried inside a call (also one then killed) included.
 * **APP** (`role="app"`, the reference SYSTEM unless the adapter also brings one): the APP under test
-  backs up a library that changes under it, with transient and permanent upload failures, early
-  server answers, answers given after the server stored the bytes, access downgrades, terminations
-  (notice mid-call, notice after the call, hard kill) at any call, token rotation, pruned history,
-  network and power changes and time passing. After every step: the app records nothing as uploaded
-  that the server did not store, the server never stores a photo twice, and when the last processing
-  call answered `.completed` no job is left to acknowledge, retry or process. At the end the world is
-  made good (full access, Wi-Fi, power) and six virtual hours pass; then every photo still in the
-  library that the scenario gave no failure to is on the server exactly once and in the app's ledger,
-  no job is left unacknowledged, no processing call asked for more jobs than the jobLimit, and the
-  last call was answered `.completed` (nothing left, so no `.processing` without progress: PRO-08).
+  backs up a library that changes under it (photos, videos, Live Photos, an import of several), with a
+  jobLimit no constant could match that also changes between calls, transient and permanent upload
+  failures, early server answers, answers given after the server stored the bytes, a change block the
+  SYSTEM refuses with an unexpected error, access downgrades, terminations (notice mid-call, notice after
+  the call, hard kill, at a commit) at any call, token rotation, pruned history, network and power
+  changes and time passing. After every step: the app records nothing as uploaded that the server did
+  not store, the server never stores a photo twice, every upload carries the credentials and the file
+  name (CRE-05), the app calls nothing its profile lacks (VER-01..04), opens no nested block (ERR-05),
+  asks no job's retry twice (RET-01), under AMB-02's article reading acknowledges before a retry that
+  needs the room (RET-05), answers each call with one result (PRO-03) and the call of an unexpected
+  refusal with .failure (PRO-12), runs no call into a kill nobody scheduled (PRO-15, TER-03), and when
+  the last call answered `.completed` no job is left to acknowledge, retry or process. At the end the
+  world is made good (full access, Wi-Fi, power) and six virtual hours pass; then every resource still
+  in the library that the scenario gave no failure to is on the server exactly once and in the app's
+  ledger, no job is left unacknowledged, no processing call asked for more jobs than the jobLimit, and
+  the last call was answered `.completed` (nothing left, so no `.processing` without progress: PRO-08).
 
 Every action is a step of the Gherkin vocabulary, and every check that fails is confirmed by running
 the corresponding `Then` step on the same world, so the shrunk failure written by
@@ -51,10 +68,10 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from bru_conformance import observe
+from bru_conformance import observe, reference
 from bru_conformance.assumptions import Assumptions
 from bru_conformance.contracts import Implementation
-from bru_conformance.counterexample import Counterexample, write
+from bru_conformance.counterexample import Counterexample, rule_level, write
 from bru_conformance.profiles import PROFILES, get_profile
 from bru_conformance.protocol import Action, AuthorizationStatus, JobState, ProcessingResult, UploadJob
 from bru_conformance.world import World
@@ -207,9 +224,9 @@ class _Machine(RuleBasedStateMachine):
 
 def _credential_words(token: str) -> str:
     """How the steps name a bearer token: "original" or "new" (steps.vocabulary.CREDENTIALS)."""
-    from steps.vocabulary import CREDENTIALS
+    vocabulary = reference.steps("vocabulary")
 
-    return next(words for words, t in CREDENTIALS.items() if t == token)
+    return next(words for words, t in vocabulary.CREDENTIALS.items() if t == token)
 
 
 def _names(aliases: list[str]) -> str:
@@ -218,9 +235,9 @@ def _names(aliases: list[str]) -> str:
 
 # ==================================================================================== SYSTEM
 def _system_steps() -> Any:
-    import steps.app_steps as app_steps
-    import steps.job_steps as job_steps
-    import steps.setup_steps as setup_steps
+    app_steps = reference.steps("app_steps")
+    job_steps = reference.steps("job_steps")
+    setup_steps = reference.steps("setup_steps")
 
     return job_steps, setup_steps, app_steps
 
@@ -244,9 +261,9 @@ class _ConditionEvents:
             self.network(change)
 
     def network(self, network: str) -> None:
-        from steps.vocabulary import NETWORKS
+        vocabulary = reference.steps("vocabulary")
 
-        self.step("When", f"the network becomes {network}", self.ss.network_is, NETWORKS[network])
+        self.step("When", f"the network becomes {network}", self.ss.network_is, vocabulary.NETWORKS[network])
         self.online, self.network_name = network != "unavailable", network
         if not self.online:
             self.blocked_seq = len(self.w.trace.events)
@@ -286,8 +303,8 @@ class SystemMachine(_ConditionEvents, _Machine):
     @initialize(which=st.integers(0, len(PROFILES) - 1), limit=st.integers(3, 17), work=st.sampled_from([0, 10]),
                 suspends=st.sampled_from([True, False]))
     def start(self, which: int, limit: int, work: int, suspends: bool) -> None:
-        import steps.limits_steps as limits_steps
-        import steps.processing_steps as processing_steps
+        limits_steps = reference.steps("limits_steps")
+        processing_steps = reference.steps("processing_steps")
 
         self._build(self.pick_profile(which))
         self.js, self.ss, self.aps = _system_steps()
@@ -441,7 +458,7 @@ class SystemMachine(_ConditionEvents, _Machine):
     @precondition(lambda self: self._active())
     @rule(state=st.sampled_from(["registered", "pending", "succeeded", "failed", "spent", "recovered"]))
     def arrange_job(self, state: str) -> None:
-        from steps.vocabulary import STATES
+        vocabulary = reference.steps("vocabulary")
 
         after_retry = {"spent": ("failed again", self.js.job_retry_spent, "RET-01", F),
                        "recovered": ("succeeded", self.js.job_retry_recovered, "RET-04", S)}
@@ -457,14 +474,14 @@ class SystemMachine(_ConditionEvents, _Machine):
             self._made(alias, model_state)
             self.retried.add(alias)
         else:
-            self.step("Given", f'job "{alias}" is {state}', self.js.job_in_state, alias, STATES[state], rule="STA-01")
-            self._made(alias, STATES[state])
+            self.step("Given", f'job "{alias}" is {state}', self.js.job_in_state, alias, vocabulary.STATES[state], rule="STA-01")
+            self._made(alias, vocabulary.STATES[state])
 
     @precondition(lambda self: self._active())
     @rule(free=st.integers(0, 2), state=st.sampled_from(["registered", "pending", "succeeded", "failed"]))
     def fill_slots(self, free: int, state: str) -> None:
-        import steps.limits_steps as limits_steps
-        from steps.vocabulary import STATES
+        limits_steps = reference.steps("limits_steps")
+        vocabulary = reference.steps("vocabulary")
 
         live = sum(1 for a in self.model.values() if a is not None)
         if live > self.limit - free:
@@ -472,13 +489,13 @@ class SystemMachine(_ConditionEvents, _Machine):
         first = sum(1 for a in self.w.jobs if a.startswith("slot-")) + 1
         count = self.limit - free - live
         if free == 0:
-            self.step("Given", f"every slot under the jobLimit is held by {state} jobs", limits_steps.limit_full, STATES[state],
+            self.step("Given", f"every slot under the jobLimit is held by {state} jobs", limits_steps.limit_full, vocabulary.STATES[state],
                       rule="LIM-01")
         else:
             self.step("Given", f"all but {free} slot{'s' if free > 1 else ''} under the jobLimit are held by {state} jobs",
-                      limits_steps.limit_all_but, free, STATES[state], rule="LIM-01")
+                      limits_steps.limit_all_but, free, vocabulary.STATES[state], rule="LIM-01")
         for i in range(first, first + count):
-            self._made(f"slot-{i}", STATES[state])
+            self._made(f"slot-{i}", vocabulary.STATES[state])
 
     @precondition(lambda self: self.freed and self._active() and "probe-0" not in self.w.jobs)
     @rule()
@@ -576,7 +593,7 @@ class SystemMachine(_ConditionEvents, _Machine):
         it fails with limitExceeded and applies none of its changes (CRE-07; AMB-07 all-or-nothing). Jobs it
         needs and the model lacks are arranged first. The accepted form is not explored: the step does not name
         the jobs it creates, so the model could not follow them."""
-        from steps.vocabulary import STATES
+        vocabulary = reference.steps("vocabulary")
 
         roles: dict[str, list[str]] = {"failed": [a for a in self._aliases(F) if a not in self.retried]}
         picked: dict[str, str] = {}
@@ -587,8 +604,8 @@ class SystemMachine(_ConditionEvents, _Machine):
             elif self._counted() < self.limit:  # arrange one, as the feature's scenario does
                 self.counter += 1
                 picked[role] = alias = f"j{self.counter}"
-                self.step("Given", f'job "{alias}" is {role}', self.js.job_in_state, alias, STATES[role], rule="STA-01")
-                self._made(alias, STATES[role])
+                self.step("Given", f'job "{alias}" is {role}', self.js.job_in_state, alias, vocabulary.STATES[role], rule="STA-01")
+                self._made(alias, vocabulary.STATES[role])
             else:
                 return
         finished, broken, waiting = picked["succeeded"], picked["failed"], picked["registered"]
@@ -620,10 +637,10 @@ class SystemMachine(_ConditionEvents, _Machine):
     def harness_answers(self, result: str) -> None:
         """What the harness extension answers from now on (not in Developer Mode, which drops the pauses after
         .processing and .failure: the system would call every second)."""
-        from steps.vocabulary import RESULTS
+        vocabulary = reference.steps("vocabulary")
 
-        self.step("Given", f"the extension answers every processing call with {result}", self.ps.harness_answers, RESULTS[result])
-        self.answer = RESULTS[result]
+        self.step("Given", f"the extension answers every processing call with {result}", self.ps.harness_answers, vocabulary.RESULTS[result])
+        self.answer = vocabulary.RESULTS[result]
 
     ENDS = st.sampled_from(["returns", "notice after", "notice at change", "kill at change", "kill after its work"])
 
@@ -645,7 +662,7 @@ class SystemMachine(_ConditionEvents, _Machine):
         """The harness extension creates a job inside the call (its upload, maybe scripted to fail, comes after);
         answering that call .processing, it is owed another once the job is done, failed or not (PRO-05). With
         `wait` the system is given time right after the call (`_patience`)."""
-        from steps.vocabulary import OUTCOMES
+        vocabulary = reference.steps("vocabulary")
 
         if not self._make_room(1):
             return
@@ -654,7 +671,7 @@ class SystemMachine(_ConditionEvents, _Machine):
         self.counter += 1
         alias = f"j{self.counter}"
         if doomed:
-            self.step("Given", f'the upload of "{alias}" will fail with a timeout', self.aps.upload_will_fail, alias, OUTCOMES["a timeout"])
+            self.step("Given", f'the upload of "{alias}" will fail with a timeout', self.aps.upload_will_fail, alias, vocabulary.OUTCOMES["a timeout"])
         self.step("Given", f'in its next processing call the extension creates an upload job for "{alias}"', self.ps.creates_inside_call, alias)
         if self._call("create", alias, end) and doomed:
             self.doomed.add(alias)
@@ -693,7 +710,7 @@ class SystemMachine(_ConditionEvents, _Machine):
         applied). Its notices come through the profile's method (TER-01/TER-02), no upload in flight fails on a
         notice (TER-04, checked with the states), and a job made or retried in it is uploaded eventually (checked
         when time passes). True when the harness's change took effect."""
-        import steps.termination_steps as termination_steps
+        termination_steps = reference.steps("termination_steps")
 
         if (alias is None and end in ("notice at change", "kill at change")) or (work == "create" and end == "kill at change"):
             end = "kill after its work" if self.work else "notice after"  # a job created in a killed block would have no name
@@ -754,7 +771,7 @@ class SystemMachine(_ConditionEvents, _Machine):
         some value), unless (27, `developer_mode`) the user switched on Developer Mode first, which lifts the limit
         (PRO-19) and for the rest of the run must change when the extension runs, not how uploads go (PRO-21:
         the outages check that nothing is uploaded without a network). Then the harness works as before."""
-        import steps.versions_steps as versions_steps
+        versions_steps = reference.steps("versions_steps")
 
         if developer_mode and self.w.profile.has("DeveloperMode"):
             if self.answer is not ProcessingResult.COMPLETED:
@@ -781,7 +798,7 @@ class SystemMachine(_ConditionEvents, _Machine):
     def upload_ends(self, data: st.DataObject, outcome: str) -> None:
         """An upload ends; with "and a header" the server answers with a header in its own capitalisation,
         which the job must show lower-cased (STA-07)."""
-        from steps.vocabulary import OUTCOMES
+        vocabulary = reference.steps("vocabulary")
 
         alias = data.draw(st.sampled_from(self._scriptable()), label="job")
         if outcome in HEADER_ANSWERS:
@@ -791,7 +808,7 @@ class SystemMachine(_ConditionEvents, _Machine):
             self._ended(alias, status >= 300, "badServerResponse" if status >= 300 else None)
             self.facts[alias].header = ("x-request-id", value)
         else:
-            self.step("When", f'the upload of job "{alias}" ends with {outcome}', self.js.upload_ends, alias, OUTCOMES[outcome])
+            self.step("When", f'the upload of job "{alias}" ends with {outcome}', self.js.upload_ends, alias, vocabulary.OUTCOMES[outcome])
             self._ended(alias, outcome != "success", FAILURE_CODES.get(outcome))
 
     def _scriptable(self) -> list[str]:
@@ -824,7 +841,7 @@ class SystemMachine(_ConditionEvents, _Machine):
     def user_deletes(self, data: st.DataObject) -> None:
         """27: the user deletes the photo of a finished job (a library change); looking the job's resource up then
         gives nil (STA-11). The job itself stays as it was."""
-        import steps.states_steps as states_steps
+        states_steps = reference.steps("states_steps")
 
         alias = data.draw(st.sampled_from([a for a in self._aliases(S, F) if a not in self.deleted]), label="job")
         self.step("When", f'the user deletes "{alias}"', self.ss.user_deletes, alias)
@@ -838,7 +855,7 @@ class SystemMachine(_ConditionEvents, _Machine):
         forbidden (ACT-10, PRO-02); while work is allowed, a call owed when the time began to pass and not made by
         its end must come within the patience horizon, and a job still registered or pending after ten minutes
         must be done by then (`_settle`)."""
-        from steps.vocabulary import UNITS
+        vocabulary = reference.steps("vocabulary")
 
         if not minutes:
             self._patience()
@@ -846,7 +863,7 @@ class SystemMachine(_ConditionEvents, _Machine):
         text = "1 minute passes" if minutes == 1 else f"{minutes} minutes pass"
         before, owed, waiting = len(self.calls()), self._owed(), self._aliases(R, P) if self._good() else []
         sent = len(self.w.env.upload_attempts())
-        self.step("When", text, self.aps.time_passes, minutes, UNITS["minute"])
+        self.step("When", text, self.aps.time_passes, minutes, vocabulary.UNITS["minute"])
         self.uncertain = TIME
         if self._forbidden():
             self._check_no_calls(before)
@@ -861,7 +878,11 @@ class SystemMachine(_ConditionEvents, _Machine):
 
     def _patience(self) -> None:
         """The system is given time to finish its work (the patience horizon): a call owed must come first; with
-        work allowed, every job registered or pending before is then done (`_settle`)."""
+        work allowed, every job registered or pending before is then done (`_settle`). Not in Developer Mode,
+        where a SYSTEM may call again a second after each kill or .failure: ten minutes pass instead."""
+        if self.developer_mode:
+            self.time_passes(10)
+            return
         if not self._good():
             before, sent = len(self.calls()), len(self.w.env.upload_attempts())
             self.step("When", "the system is given time to finish its work", self.aps.patience_passes)
@@ -886,7 +907,7 @@ class SystemMachine(_ConditionEvents, _Machine):
         away for a while: meanwhile the feature reads as not enabled and has no options (ACT-12, CON-06), and
         enabling and creating are refused (CON-01, ACT-11, ACT-18, CRE-07); whether calls and uploads go on is
         the SYSTEM's choice (AMB-13)."""
-        from steps.vocabulary import NETWORKS, UNITS
+        vocabulary = reference.steps("vocabulary")
 
         if kind == "access":
             self.access_changes("limited" if minutes == 1 else "denied", True)
@@ -910,17 +931,19 @@ class SystemMachine(_ConditionEvents, _Machine):
             self.network("cellular")
         else:
             self.host_toggles(False, False)
+            if self._options():  # options without a configuration are refused (ACT-20)
+                self.host_sets_options(False, False)
             self.network(self.network_name)
         before, sent = len(self.calls()), len(self.w.env.upload_attempts())
         text = "1 minute passes" if minutes == 1 else f"{minutes} minutes pass"
-        self.step("When", text, self.aps.time_passes, minutes, UNITS["minute"])
+        self.step("When", text, self.aps.time_passes, minutes, vocabulary.UNITS["minute"])
         self.uncertain = TIME
         self._check_no_calls(before)
         self._check_no_uploads(sent)
         if kind == "power":
             self.power(True)
         elif kind in ("network", "cellular"):
-            self.step("When", "the network becomes Wi-Fi", self.ss.network_is, NETWORKS["Wi-Fi"])
+            self.step("When", "the network becomes Wi-Fi", self.ss.network_is, vocabulary.NETWORKS["Wi-Fi"])
             self.online, self.network_name = True, "Wi-Fi"
             if kind == "cellular":  # and the host app clears the flag again with fresh options (ACT-21)
                 self.host_sets_options(True, False)
@@ -933,7 +956,10 @@ class SystemMachine(_ConditionEvents, _Machine):
         """Give the system the patience horizon with work allowed throughout; then each of `waiting` (registered or
         pending before) has ended as its upload was scripted: failed if the server was told to fail it, else
         succeeded, for the server takes every other upload. So the system uploads jobs made or retried inside a
-        call (PRO-17, RET-01) and any other (PRO-01), also on a cellular network by default (ACT-22)."""
+        call (PRO-17, RET-01) and any other (PRO-01), also on a cellular network by default (ACT-22). Not in
+        Developer Mode (see `_patience`)."""
+        if self.developer_mode:
+            return
         self.step("When", "the system is given time to finish its work", self.aps.patience_passes)
         self.uncertain = TIME
         observed = self._observed()
@@ -1003,10 +1029,10 @@ class SystemMachine(_ConditionEvents, _Machine):
     @rule(access=st.sampled_from(["authorized", "limited", "denied"]), enable=st.booleans())
     def access_changes(self, access: str, enable: bool) -> None:
         """The user changes access; with `enable` the host app then enables (refused without full access, CON-01)."""
-        from steps.vocabulary import ACCESS
+        vocabulary = reference.steps("vocabulary")
 
-        self.step("When", f"the user changes photo library access to {access}", self.ss.access_changes, ACCESS[access])
-        self.access = ACCESS[access]
+        self.step("When", f"the user changes photo library access to {access}", self.ss.access_changes, vocabulary.ACCESS[access])
+        self.access = vocabulary.ACCESS[access]
         if enable:
             self.host_toggles(True, False)
 
@@ -1083,7 +1109,7 @@ class SystemMachine(_ConditionEvents, _Machine):
         profile each succeeds, outside it fails with an API-unavailable error (VER-01..04). Calls that would make
         a job the model cannot name are made only where they are unavailable; `cancel()` acts on a job "queued"
         arranged for it."""
-        import steps.versions_steps as versions_steps
+        versions_steps = reference.steps("versions_steps")
         from bru_conformance.profiles import AVAILABILITY
 
         for api in sorted(self._api_calls(), key=lambda a: self.w.profile.has(API_NAMES[a]) is unavailable_first):
@@ -1176,7 +1202,7 @@ class SystemMachine(_ConditionEvents, _Machine):
         process, notice = ("processJobs", "willTerminate") if self.w.profile.async_extension else ("process", "notifyTermination")
         wrong = [c.method for c in calls if c.method != process] + [n.method for c in calls for n in c.notices if n.method != notice]
         if wrong:
-            import steps.termination_steps as termination_steps
+            termination_steps = reference.steps("termination_steps")
 
             rule_id = "TER-02" if self.w.profile.async_extension else "TER-01"
             self.expect(rule_id, "the system used its profile's protocol for every processing call and notice",
@@ -1240,7 +1266,7 @@ class SystemMachine(_ConditionEvents, _Machine):
         """The job's destination keeps the credentials it was given (RET-02 after a retry); from 26.4 its
         error is set exactly when failed, as the NSURLErrorDomain code of what happened (STA-08, ERR-03),
         and its response headers are nil until it has ended, then lower-cased (STA-07)."""
-        import steps.states_steps as states_steps
+        states_steps = reference.steps("states_steps")
 
         facts = self.facts[alias]
         if facts.download:
@@ -1252,15 +1278,15 @@ class SystemMachine(_ConditionEvents, _Machine):
             raise self.violation(rule_id, f"job {alias}'s destination carries {job.destination.header('Authorization')!r}")
         if not self.w.profile.has("PHAssetResourceUploadJob.error"):
             return
-        from steps.vocabulary import URL_ERRORS
+        vocabulary = reference.steps("vocabulary")
 
         error, failed = job.error, job.state is F
-        got = None if error is None else next((n for n, c in URL_ERRORS.items() if c is error.code), None)
+        got = None if error is None else next((n for n, c in vocabulary.URL_ERRORS.items() if c is error.code), None)
         foreign = error is not None and error.domain != "NSURLErrorDomain"
         if failed and (error is None or foreign or facts.error not in (UNKNOWN, got)):
             code = (got or "timedOut") if facts.error in (None, UNKNOWN) else facts.error
             rule_id = "ERR-03" if foreign else "STA-08"
-            self.expect(rule_id, f'job "{alias}" has the error {code}', self.js.job_error, alias, URL_ERRORS[code])
+            self.expect(rule_id, f'job "{alias}" has the error {code}', self.js.job_error, alias, vocabulary.URL_ERRORS[code])
             raise self.violation(rule_id, f"job {alias} has the error {error}, expected {code} in NSURLErrorDomain")
         if not failed and error is not None:
             self.expect("STA-08", f'job "{alias}" has no error', self.js.job_no_error, alias)
@@ -1287,7 +1313,7 @@ class AppMachine(_ConditionEvents, _Machine):
 
     @initialize(which=st.integers(0, len(PROFILES) - 1), photos=st.integers(1, 4), limit=st.integers(3, 17))
     def start(self, which: int, photos: int, limit: int) -> None:
-        import steps.limits_steps as limits_steps
+        limits_steps = reference.steps("limits_steps")
 
         self._build(self.pick_profile(which))
         self.js, self.ss, self.aps = _system_steps()
@@ -1386,7 +1412,7 @@ class AppMachine(_ConditionEvents, _Machine):
     def refused_block(self) -> None:
         """The SYSTEM refuses the app's next change block with an error no app plans for: the call still ends
         with one result (PRO-03)."""
-        import steps.processing_steps as processing_steps
+        processing_steps = reference.steps("processing_steps")
 
         self.step("Given", "the system will refuse the app's next change block with internalError", processing_steps.refuse_next_block,
                   "internalError")
@@ -1396,16 +1422,16 @@ class AppMachine(_ConditionEvents, _Machine):
     @precondition(lambda self: bool(self._alive()))
     @rule(data=st.data(), outcome=st.sampled_from(APP_FAILURES + ["an early answer"]), count=st.integers(1, 3))
     def upload_fails(self, data: st.DataObject, outcome: str, count: int) -> None:
-        from steps.vocabulary import OUTCOMES
+        vocabulary = reference.steps("vocabulary")
 
         if outcome == "an early answer" and not self._headers():
             outcome = "a timeout"  # before 26.4 an app cannot tell an early answer from a stored upload
         name = data.draw(st.sampled_from(self._alive()), label="photo")
         if count == 1:
-            self.step("Given", f'the upload of "{name}" will fail with {outcome}', self.aps.upload_will_fail, name, OUTCOMES[outcome])
+            self.step("Given", f'the upload of "{name}" will fail with {outcome}', self.aps.upload_will_fail, name, vocabulary.OUTCOMES[outcome])
         else:
             self.step("Given", f'the next {count} uploads of "{name}" will end with {outcome}', self.aps.uploads_will_end,
-                      count, name, OUTCOMES[outcome])
+                      count, name, vocabulary.OUTCOMES[outcome])
         self.may_fail.add(name)
 
     @precondition(lambda self: bool(self._alive()) and self._headers())
@@ -1422,9 +1448,9 @@ class AppMachine(_ConditionEvents, _Machine):
     # ------------------------------------------------------------------------ consent and conditions
     @rule(access=st.sampled_from(["authorized", "limited", "denied"]))
     def access_changes(self, access: str) -> None:
-        from steps.vocabulary import ACCESS
+        vocabulary = reference.steps("vocabulary")
 
-        self.step("When", f"the user changes photo library access to {access}", self.ss.access_changes, ACCESS[access])
+        self.step("When", f"the user changes photo library access to {access}", self.ss.access_changes, vocabulary.ACCESS[access])
 
     # ------------------------------------------------------------------------ termination and time
     @rule(mode=st.sampled_from(["notice", "after", "kill"]), calls=st.integers(1, 12))
@@ -1443,7 +1469,7 @@ class AppMachine(_ConditionEvents, _Machine):
                                 "notice retries"]))
     def terminate_at_change(self, what: str) -> None:
         """A kill or notice the moment a change block of the app is committed (it stays applied)."""
-        import steps.termination_steps as termination_steps
+        termination_steps = reference.steps("termination_steps")
 
         end, verb = what.split()
         kill = end == "kill"
@@ -1459,10 +1485,10 @@ class AppMachine(_ConditionEvents, _Machine):
 
     @rule(minutes=st.sampled_from([1, 5, 30]))
     def time_passes(self, minutes: int) -> None:
-        from steps.vocabulary import UNITS
+        vocabulary = reference.steps("vocabulary")
 
         text = "1 minute passes" if minutes == 1 else f"{minutes} minutes pass"
-        self.step("When", text, self.aps.time_passes, minutes, UNITS["minute"])
+        self.step("When", text, self.aps.time_passes, minutes, vocabulary.UNITS["minute"])
 
     @rule()
     def processing_call(self) -> None:
@@ -1511,7 +1537,7 @@ class AppMachine(_ConditionEvents, _Machine):
                 self.refusal_checked = True
             if call is not None and call.finished and not call.killed and not call.notices \
                     and call.result is not ProcessingResult.FAILURE:
-                import steps.processing_steps as processing_steps
+                processing_steps = reference.steps("processing_steps")
 
                 self.expect("PRO-12", "the call in which the system refused a change block of the app with an unexpected error was "
                             "answered .failure", processing_steps.refused_unexpected_answer, ProcessingResult.FAILURE)
@@ -1522,7 +1548,7 @@ class AppMachine(_ConditionEvents, _Machine):
         (ERR-05) or as an API its profile lacks (VER-01..04); and under AMB-02's article reading, no acknowledgement
         asked for in a processing call after a retry of that call was refused at the jobLimit (RET-05: acknowledge
         first, and the retry finds room)."""
-        import steps.retry_steps as retry_steps
+        retry_steps = reference.steps("retry_steps")
         from bru_conformance.profiles import AVAILABILITY, canonical
         from bru_conformance.protocol import PhotoKitErrorCode
         from bru_conformance.trace import APP_TO_SYSTEM, CALL_STARTS, PROCESS_METHODS
@@ -1598,16 +1624,16 @@ class AppMachine(_ConditionEvents, _Machine):
                 raise self.violation("CRE-05", f"an upload of {alias} carried {dict(request.headers)}")
 
     def drain(self) -> None:
-        import steps.processing_steps as processing_steps
-        from steps.vocabulary import ACCESS, NETWORKS, UNITS
+        processing_steps = reference.steps("processing_steps")
+        vocabulary = reference.steps("vocabulary")
 
-        self.step("When", "the user changes photo library access to authorized", self.ss.access_changes, ACCESS["authorized"])
-        self.step("When", "the network becomes Wi-Fi", self.ss.network_is, NETWORKS["Wi-Fi"])
+        self.step("When", "the user changes photo library access to authorized", self.ss.access_changes, vocabulary.ACCESS["authorized"])
+        self.step("When", "the network becomes Wi-Fi", self.ss.network_is, vocabulary.NETWORKS["Wi-Fi"])
         self.step("When", "power conditions allow background work again", self.ss.power_ok)
         # A system in monitoring calls again only on a library change; give the app one call now that
         # the world is good (an app that answered .completed under limited access has not seen the library).
         self.step("When", "the system makes a processing call", self.aps.processing_call)
-        self.step("When", "6 hours pass", self.aps.time_passes, 6, UNITS["hours"])
+        self.step("When", "6 hours pass", self.aps.time_passes, 6, vocabulary.UNITS["hours"])
         self.check()
         failed = self.w.app.failed_resources()
         for name in self.photos:
@@ -1731,7 +1757,7 @@ def explore(role: str, config: Config, *, budget: int = 50, seed: int = 0, steps
             outcome.error = f"{type(exc).__name__}: {exc}"
         else:
             ce = Counterexample(role, seed, violation.rule, violation.message, violation.profile, violation.steps,
-                                config.assumptions.non_default(), config.replay_option or None)
+                                config.assumptions.non_default(), config.replay_option or None, rule_level(violation.rule))
             outcome.counterexample = ce
             if report_dir is not None:
                 outcome.path = write(ce, report_dir / "counterexamples")
@@ -1792,8 +1818,7 @@ class MutantFinding:
 def find_mutants(names: list[str] | None = None, seed: int = 0, budget: int | None = None) -> Iterator[MutantFinding]:
     """Explore each mutant the invariants cover (`reference_impl.mutants.explored.FOUND_WITHIN`) within
     its declared budget (or `budget`), without shrinking; yields a `MutantFinding` per mutant."""
-    from reference_impl.mutants import all_mutants
-    from reference_impl.mutants.explored import FOUND_WITHIN
+    all_mutants, FOUND_WITHIN = reference.module("mutants").all_mutants, reference.module("mutants.explored").FOUND_WITHIN  # noqa: N806
 
     for mutant in all_mutants():
         if mutant.name not in FOUND_WITHIN or (names and mutant.name not in names):

@@ -13,7 +13,10 @@ from pathlib import Path
 import pytest
 
 from bru_conformance import explore as ex
+from bru_conformance.assumptions import Assumptions
 from bru_conformance.catalogue import load
+from bru_conformance.cli import explore as cli_explore
+from bru_conformance.counterexample import Counterexample, render
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,8 +81,51 @@ def test_every_mutant_is_declared_found_or_out_of_reach() -> None:
     assert set(FOUND_WITHIN) | set(OUT_OF_REACH) == names, (
         f"undeclared: {sorted(names - set(FOUND_WITHIN) - set(OUT_OF_REACH))}; "
         f"unknown: {sorted((set(FOUND_WITHIN) | set(OUT_OF_REACH)) - names)}")
-    assert all(isinstance(b, int) and 0 < b <= 1000 for b in FOUND_WITHIN.values())
+    default = next(p.default for p in cli_explore.params if p.name == "budget")
+    assert all(isinstance(b, int) and 0 < b <= default for b in FOUND_WITHIN.values()), "every declared budget is within `explore`'s default"
     assert all(len(reason) > 40 for reason in OUT_OF_REACH.values())
+
+
+#: mutants of the issue-11 blind spots, each found only by what the machines were extended with, and words its
+#: counterexample must hold: work inside a call, a mixed block at the limit, conditions restored later, calls of
+#: one extension process, a jobLimit no constant matches
+EXTENDED = {
+    "retry_in_call_never_started": "in its next processing call the extension retries job",
+    "refused_block_keeps_changes": "cancels job",
+    "missed_call_never_rescheduled": "the system calls the extension within the patience horizon",
+    "runtime_limit_from_launch": "within each extension process a call was killed only if",
+    "app_reads_limit_assumes_50": "the system's jobLimit is",
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXTENDED))
+def test_extended_machines_write_counterexamples_that_replay(name: str, tmp_path: Path) -> None:
+    """A counterexample of the extended machines (shrunk, written from the step texts) replays with `run` on its
+    own: it fails on the mutant it was found on and passes on the reference."""
+    from reference_impl.mutants import get
+
+    mutant = get(name)
+    config = ex.Config(mutant.implementation(), Assumptions.parse(list(mutant.assume)), [], mutant.adapter)
+    out = ex.explore(mutant.role, config, budget=100, seed=0, report_dir=tmp_path / "out")
+    assert out.path is not None, out.error
+    text = out.path.read_text(encoding="utf-8")
+    assert EXTENDED[name] in text and f"--adapter {mutant.adapter}" in text
+    directory = out.path.parent
+    assert load(directory).problems == []
+    broken = cli(tmp_path, "run", "--features", str(directory), "--adapter", mutant.adapter, "--report-dir", "r1", "--quiet", "--no-allure")
+    assert broken.returncode == 1 and "1 failed" in broken.stdout, broken.stdout[-2000:] + broken.stderr[-2000:]
+    reference = cli(tmp_path, "run", "--features", str(directory), "--report-dir", "r2", "--quiet", "--no-allure")
+    assert reference.returncode == 0 and "1 passed" in reference.stdout, reference.stdout[-2000:] + reference.stderr[-2000:]
+
+
+def test_counterexample_keeps_the_rule_level() -> None:
+    """A SHOULD rule's counterexample is tagged @should (not @must) and its replay line asks for --strict."""
+    ce = Counterexample("app", 0, "RET-05", "a retry refused", "ios-26.1", [("Given", "the library holds a photo \"p1\"")],
+                        {"AMB-02": "retry-checks-limit"}, None, "should")
+    text = render(ce)
+    assert "  @should @app @src:ART" in text and "@must" not in text
+    assert "--assume AMB-02=retry-checks-limit --profile ios-26.1 --strict" in text
+    assert "--strict" not in render(Counterexample("system", 0, "CRE-07", "m", "ios-26.1", [("Then", "it succeeds")]))
 
 
 def _in_reach() -> list[str]:
