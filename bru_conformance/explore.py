@@ -975,12 +975,9 @@ class SystemMachine(_ConditionEvents, _Machine):
         A call answered .processing brings another (PRO-05), as do a library change after .completed (PRO-04)
         and a kill (TER-06); with photos in the library a call follows the enable (PRO-02), and one that fell due
         while network or power forbade work comes once they allow it (PRO-02). Evidence counts from the latest
-        enable or disable, and only while work is allowed.
-
-        Not claimed: a call after .processing once a job in flight was cancelled since. The reference SYSTEM
-        (`reference_impl.scheduler.CallPolicy`) waits for the jobs in flight after a .processing call that made
-        jobs, and only an upload ending reports them drained, so when the last of them is cancelled it never calls
-        again. Exploration found this; the check leaves it out until the reference is fixed."""
+        enable or disable, and only while work is allowed. A call owed after .processing is owed also when the jobs
+        in flight were cancelled since (exploration found the reference waiting for such jobs forever: fixed, and
+        the mutant `cancel_never_drains` keeps it found)."""
         if not self._good():
             return None
         calls = self.calls()
@@ -992,7 +989,7 @@ class SystemMachine(_ConditionEvents, _Machine):
             rule_id = "TER-06"
         elif not last.finished or last.error is not None:
             return None
-        elif last.result is ProcessingResult.PROCESSING and self.cancelled_seq < end:
+        elif last.result is ProcessingResult.PROCESSING:
             rule_id = "PRO-05"
         elif last.result is ProcessingResult.COMPLETED and self.changed_seq > end:
             rule_id = "PRO-04"

@@ -185,6 +185,15 @@ Feature: Processing: when the system calls the extension and what the extension 
       When the system makes a processing call
       Then the system calls the extension within the patience horizon
 
+    @since:26.4
+    Scenario: After .processing the system calls again once the jobs made in that call were cancelled
+      Given the extension answers every processing call with .processing
+      And the upload extension is enabled
+      And in its next processing call the extension creates an upload job for "dropped"
+      When the system makes a processing call
+      And the app cancels job "dropped"
+      Then the system calls the extension within the patience horizon
+
   @should @app @src:ART
   Rule: PRO-06 The extension answers .processing while the first backup still has photos to send and after creating jobs
 

@@ -252,7 +252,15 @@ class ReferenceApp:
                 except PhotoKitError as err:
                     if err.code is not PhotoKitErrorCode.LIMIT_EXCEEDED:
                         raise
-                    break  # AMB-02 article reading: no room to retry yet; acknowledging next frees slots
+                    # AMB-02 article reading: no room for the retry. When failed jobs fill every slot, waiting
+                    # frees none (exploration found that deadlock): give this one up as an attempt that failed
+                    # (the photo is queued again, PRC-01) and acknowledge it, which makes room for the others.
+                    resource = self._resource_of(job)
+                    if resource is not None:
+                        self._record(resource, None, job)
+                    acknowledge = lambda: self._change(job, lambda cr: cr.acknowledge())  # noqa: B023 - called at once
+                    did |= bool(self._ending([(job, self._placed(resource))], acknowledge))
+                    continue
                 did |= retried
                 resource = self._resource_of(job) if retried else None
                 if resource is not None and resource.resource_id not in self.store.in_flight:

@@ -347,6 +347,8 @@ class ReferenceSystem:
         for op in block.ops:
             if op.kind == "retry":
                 self._schedule_start(op.local_identifier)
+        if any(op.kind == "cancel" for op in block.ops):
+            self._cancelled()
         if self._termination and self._in_call and any(op.kind == self._termination_at for op in block.ops):
             mode, self._termination, self._termination_at = self._termination[0], None, None
             if mode is TerminationMode.HARD_KILL:  # the change stays applied; the process dies before it hears so
@@ -443,6 +445,12 @@ class ReferenceSystem:
             else:
                 apply(job, Event.FAIL, error=result.error, headers=result.headers)
         if not any(j.state in IN_FLIGHT for j in self.queue.jobs.values() if not j.acknowledged):
+            self.policy.on_jobs_drained(self._now)
+
+    def _cancelled(self) -> None:
+        """Cancelling the last job in flight drains the queue as an upload ending does: a call owed after a
+        `.processing` answer waits for those jobs (PRO-05), and cancelled ones will never end by themselves."""
+        if not self.in_flight():
             self.policy.on_jobs_drained(self._now)
 
     def _calls_allowed(self) -> bool:

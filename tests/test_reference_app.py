@@ -143,3 +143,22 @@ def test_a_notice_after_a_call_is_judged_up_to_the_next_call() -> None:
     app_steps.time_passes(w, 6, 3600)
     assert len(w.env.processing_calls()) >= 2  # the next call came, and made calls into the system
     app_steps.stopped_promptly(w, 0)
+
+
+@pytest.mark.parametrize("profile", ["ios-26.4", "ios-27.0"])
+def test_failed_jobs_filling_every_slot_do_not_deadlock_when_retries_check_the_limit(profile: str) -> None:
+    """Exploration's find: under AMB-02's article reading a retry at the jobLimit is refused; with every slot
+    held by a failed job nothing frees a slot by itself. The app gives such a job up as a failed attempt
+    (acknowledged, photo queued again) and every photo still reaches the server exactly once."""
+    system = ReferenceSystem(get_profile(profile), Assumptions({"AMB-02": "retry-checks-limit"}))
+    system.queue.job_limit = 3
+    system.set_user_answer(AuthorizationStatus.AUTHORIZED)
+    system.add_assets(Asset(f"a{i}", (AssetResource(f"r{i}", f"a{i}"),)) for i in range(5))
+    for i in range(5):
+        system.script_uploads([UploadOutcome(OutcomeKind.TIMEOUT)], f"r{i}")  # every first attempt fails
+    app = ReferenceApp(system, system.profile, AppAccount())
+    system.attach_app(app)
+    assert app.turn_on_backup()
+    system.advance(24 * 3600)
+    assert system.server_received() == {f"r{i}": 1 for i in range(5)}
+    assert set(app.uploaded_resources()) == {f"r{i}" for i in range(5)}

@@ -516,3 +516,10 @@ class _DrivenOnce(_Bridge):
 class AsyncCallDrivenOnce(_BridgedSystem):
     def _bridge(self, extension: Any) -> Any:
         return _DrivenOnce(extension) if self.profile.async_extension else extension
+
+
+@register("cancel_never_drains", "system", "PRO-05",
+          "after a .processing call, cancelling the jobs it made leaves the owed call waiting for them forever")
+class CancelNeverDrains(ReferenceSystem):
+    def _cancelled(self) -> None:
+        pass  # only an upload ending reports the drain (the bug exploration found in the reference)
