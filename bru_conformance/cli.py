@@ -1,7 +1,9 @@
-"""The `bru-conformance` command line.
+"""The `bru-conformance` command line: the top of the harness, with `__main__`.
 
 Exit codes of `run`: 0 conformant (warnings allowed), 1 non-conformant, 2 usage or configuration
 error, 3 harness or adapter error (including a run that executed no scenario).
+
+May import: model, catalogue, scenario, adapters, reporting, run, proving, bench
 """
 
 from __future__ import annotations
@@ -68,8 +70,8 @@ def run(report_dir: Path, profiles: tuple[str, ...], role: str, server_url: str 
     """
     from bru_conformance.assumptions import Assumptions
     from bru_conformance.profiles import INTEROP_VERSIONS, get_any_profile
-    from bru_conformance.runner import RunOptions
-    from bru_conformance.runner import run as run_suite
+    from bru_conformance.run.runner import RunOptions
+    from bru_conformance.run.runner import run as run_suite
 
     try:
         for name in profiles:
@@ -99,7 +101,7 @@ def run(report_dir: Path, profiles: tuple[str, ...], role: str, server_url: str 
             extra = ["--bru-shard", shard, *extra]
         if waivers is not None:
             from bru_conformance import catalogue
-            from bru_conformance import waivers as waiver_file
+            from bru_conformance.reporting import waivers as waiver_file
 
             waiver_file.load(waivers, catalogue.load())
     except ValueError as exc:
@@ -184,7 +186,7 @@ def print_summary(document: dict, report_dir: Path, seconds: float | None = None
     from rich.console import Console
     from rich.table import Table
 
-    from bru_conformance.reports import area_table
+    from bru_conformance.reporting.reports import area_table
 
     console = Console(stderr=False, highlight=False, width=110)
     table = Table(title="conformance by area", title_justify="left")
@@ -226,8 +228,8 @@ def merge(parts: tuple[Path, ...], report_dir: Path) -> None:
 
     Refuses parts of different suites, implementations, profiles, readings or gate options (exit 2).
     """
-    from bru_conformance.reports import write_reports
-    from bru_conformance.results import merge as merge_documents
+    from bru_conformance.reporting.reports import write_reports
+    from bru_conformance.reporting.results import merge as merge_documents
     from bru_conformance.schemas import SchemaError, validate
 
     try:
@@ -253,7 +255,7 @@ def merge(parts: tuple[Path, ...], report_dir: Path) -> None:
                    "3 when Allure fails")
 def report(results: Path, report_dir: Path | None, allure_html: bool) -> None:
     """Re-render every report from a saved results.json (validated first)."""
-    from bru_conformance.reports import rerender
+    from bru_conformance.reporting.reports import rerender
     from bru_conformance.schemas import SchemaError
 
     try:
@@ -264,7 +266,7 @@ def report(results: Path, report_dir: Path | None, allure_html: bool) -> None:
     document = json.loads(path.read_text(encoding="utf-8"))
     print_summary(document, path.parent)
     if allure_html:
-        from bru_conformance.allure_support import AllureError, build_html
+        from bru_conformance.reporting.allure import AllureError, build_html
 
         try:
             site = build_html(path.parent, results.parent / "allure-results")
@@ -316,7 +318,7 @@ def rules(as_json: bool) -> None:
 def serve_reference(role: str, mutant: str | None, port: int, interop: tuple[int, ...], max_size: int | None) -> None:
     """Serve the reference ROLE (or one of its mutants) over the adapter protocol on stdin/stdout; with
     `--role server`, run the reference upload server on 127.0.0.1 until interrupted (for trying a client)."""
-    from bru_conformance.serve import serve
+    from bru_conformance.adapters.serve import serve
 
     if role == "server":
         from bru_conformance import reference
@@ -354,7 +356,7 @@ def serve_reference(role: str, mutant: str | None, port: int, interop: tuple[int
 def adapter_check(adapter: str | None, adapter_cmd: str | None, adapter_timeout: float) -> None:
     """Smoke-test an adapter before a full run: it loads (or starts and shakes hands), each role it provides
     gets a short session in each extension protocol of its profiles; a clear verdict per check."""
-    from bru_conformance.adapter_check import check, check_in_process
+    from bru_conformance.adapters.check import check, check_in_process
 
     if bool(adapter) == bool(adapter_cmd):
         raise click.UsageError("give exactly one of --adapter and --adapter-cmd")
@@ -369,7 +371,7 @@ def adapter_check(adapter: str | None, adapter_cmd: str | None, adapter_timeout:
 @main.command()
 def steps() -> None:
     """Print the step vocabulary: pattern, docstring, where it is defined."""
-    from bru_conformance.vocabulary import step_definitions
+    from bru_conformance.catalogue.step_listing import step_definitions
 
     for step in step_definitions():
         click.echo(f"{step.kind:<5} {step.pattern}")
@@ -396,7 +398,7 @@ def bench(assets: int, job_limit: int, profile: str, scaling: bool, adapters: bo
     from bru_conformance import bench as b
 
     if http:
-        from bru_conformance.bench_http import http_uploads
+        from bru_conformance.bench.http import http_uploads
 
         lines = http_uploads(uploads, size)
     else:
@@ -428,9 +430,9 @@ def explore(adapter: str | None, role: str, budget: int, steps_per_example: int,
     Exit 0 when no invariant failed, 1 when a counterexample was written, 3 on a harness error.
     With --mutants: exit 0 when every mutant declared in reach was found, 1 otherwise.
     """
-    from bru_conformance import explore as ex
     from bru_conformance.adapters import AdapterError
     from bru_conformance.profiles import get_profile
+    from bru_conformance.proving import explore as ex
 
     if as_bench:
         for line in ex.bench(budget, seed):
@@ -473,8 +475,8 @@ def explore(adapter: str | None, role: str, budget: int, steps_per_example: int,
 
 
 def _explore_mutants(seed: int) -> int:
-    from bru_conformance import explore as ex
     from bru_conformance import reference
+    from bru_conformance.proving import explore as ex
 
     all_mutants, OUT_OF_REACH = reference.module("mutants").all_mutants, reference.module("mutants.explored").OUT_OF_REACH  # noqa: N806
 
@@ -512,7 +514,7 @@ def mutants(only: tuple[str, ...], profiles: tuple[str, ...], workers: int, repo
     with warnings only on the SHOULD rules it declares it departs from); 1 otherwise. `--only NAME` takes
     mutant and control names alike.
     """
-    from bru_conformance import mutation
+    from bru_conformance.proving import mutation
 
     try:
         exit_code = mutation.main(list(only), list(profiles), workers, report_dir, side)

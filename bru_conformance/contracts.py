@@ -308,7 +308,7 @@ class SystemUnderTest(Protocol):
 
 SystemFactory = Callable[[Profile, Assumptions], SystemUnderTest]
 #: the SERVER role: a context manager that runs the server under test and yields its base URL
-#: (`http://127.0.0.1:8000`); the harness probes it over real HTTP (bru_conformance.probe)
+#: (`http://127.0.0.1:8000`); the harness probes it over real HTTP (bru_conformance.scenario.probe)
 ServerFactory = Callable[[], AbstractContextManager[str]]
 AppFactory = Callable[[PhotoLibrary, Profile, AppAccount], BackupApp]
 

@@ -1,4 +1,10 @@
-"""JSON Schema validation (Draft 2020-12, with format checking) of every document the suite writes."""
+"""JSON Schema validation (Draft 2020-12, with format checking) of every document the suite writes and of
+every adapter-protocol message.
+
+Part of the model: the bundled schemas are the contract of the documents (results, waivers, the mutation
+matrix) and of the out-of-process adapter protocol, so the reporting side and the adapter side both check
+against them here, and neither owns them.
+"""
 
 from __future__ import annotations
 
@@ -77,9 +83,15 @@ def _part_validator(*path: str) -> _Part:
 
 @cache
 def _senders() -> dict[str, str]:
-    from bru_conformance.adapter_protocol import METHODS
-
-    return {m: sender for m, (sender, _, _) in METHODS.items()}
+    """method -> who may send it ("harness", "adapter" or "either"), read from the schema's `fromHarness` and
+    `fromAdapter` request definitions (the schema is generated from `bru_conformance.adapters.methods.METHODS`;
+    a test keeps the file in step with it)."""
+    defs = load_schema("adapter-protocol")["$defs"]
+    by: dict[str, set[str]] = {}
+    for sender, ref in (("harness", "fromHarness"), ("adapter", "fromAdapter")):
+        for method in defs[ref]["anyOf"][0]["properties"]["method"]["enum"]:
+            by.setdefault(method, set()).add(sender)
+    return {m: "either" if len(s) == 2 else s.pop() for m, s in by.items()}
 
 
 def validate_message(sender: str, message: Any) -> None:

@@ -17,7 +17,7 @@ loopback. Per attempt, on its own HTTP/1.1 connection(s) driven by h11:
 
 NET-10 (preventsExpensiveNetworkAccess) is the SYSTEM's scheduling: `_work_allowed` holds jobs before
 an attempt ever reaches a transport. `log` keeps every attempt (requests with secrets masked through
-`bru_conformance.redact`, 1xx, statuses, resumptions, bytes) and `preflights` counts OPTIONS per origin.
+`bru_conformance.scenario.redact`, 1xx, statuses, resumptions, bytes) and `preflights` counts OPTIONS per origin.
 `cut_first_creation_after` / `cut_creations` cut a creation body once, after a 104, for tests.
 """
 
@@ -36,7 +36,7 @@ import h11
 import http_sf
 
 from bru_conformance.protocol import AssetResource, Request, UploadOutcome, URLError, URLErrorCode, resource_bytes
-from bru_conformance.redact import redact_headers, redact_url
+from bru_conformance.scenario.redact import redact_headers, redact_url
 
 from .transport import AttemptResult, map_outcome
 

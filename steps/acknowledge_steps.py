@@ -5,7 +5,7 @@ from __future__ import annotations
 from pytest_bdd import given, then
 
 from bru_conformance.protocol import UploadOutcome
-from bru_conformance.world import World
+from bru_conformance.scenario.world import World
 
 from .job_steps import _create_in_block, _find, live_jobs_of
 from .vocabulary import p

@@ -1,7 +1,7 @@
 """Steps about the APP under test and the SYSTEM's scheduling of it: processing calls, time, uploads,
 termination, and what the app did.
 
-Evidence comes from the harness's own boundary trace (`bru_conformance.observe`): processing calls,
+Evidence comes from the harness's own boundary trace (`bru_conformance.scenario.observe`): processing calls,
 answers, notices and kills as the traced extension saw them, and the app's own calls (actor `app`),
 never the harness's arrangements or an implementation's account of what it did. The server's receipts
 and the app's ledger are the two other witnesses a scenario may read.
@@ -13,10 +13,10 @@ from collections.abc import Callable
 
 from pytest_bdd import given, then, when
 
-from bru_conformance import observe
 from bru_conformance.profiles import AVAILABILITY, canonical
 from bru_conformance.protocol import Action, ProcessingResult, TerminationMode, TraceEvent, UploadOutcome
-from bru_conformance.world import World, not_applicable
+from bru_conformance.scenario import observe
+from bru_conformance.scenario.world import World, not_applicable
 
 from .vocabulary import CREDENTIALS, p
 

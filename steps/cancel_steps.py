@@ -6,8 +6,8 @@ from typing import Any
 
 from pytest_bdd import then
 
-from bru_conformance import observe
-from bru_conformance.world import World, not_applicable
+from bru_conformance.scenario import observe
+from bru_conformance.scenario.world import World, not_applicable
 
 from .vocabulary import p
 

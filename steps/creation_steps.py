@@ -12,11 +12,11 @@ from typing import Any
 from parse import with_pattern
 from pytest_bdd import given, parsers, then, when
 
-from bru_conformance import observe
 from bru_conformance.contracts import perform_changes
 from bru_conformance.protocol import JobState, PhotoKitErrorCode, TraceEvent
-from bru_conformance.trace import APP_TO_SYSTEM, SYSTEM_TO_APP
-from bru_conformance.world import World, not_applicable
+from bru_conformance.scenario import observe
+from bru_conformance.scenario.trace import APP_TO_SYSTEM, SYSTEM_TO_APP
+from bru_conformance.scenario.world import World, not_applicable
 
 from .job_steps import DEFAULT_URL, _create_in_block, _created_for, _find, destination, drive_to, live_jobs_of
 from .vocabulary import TYPES, p

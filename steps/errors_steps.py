@@ -11,7 +11,7 @@ from weakref import WeakKeyDictionary
 from pytest_bdd import given, then, when
 
 from bru_conformance.protocol import PersistentChanges
-from bru_conformance.world import World
+from bru_conformance.scenario.world import World
 
 from .vocabulary import p
 

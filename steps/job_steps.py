@@ -22,7 +22,7 @@ from bru_conformance.protocol import (
     UploadOutcome,
     URLErrorCode,
 )
-from bru_conformance.world import World
+from bru_conformance.scenario.world import World
 
 from .vocabulary import CREDENTIALS, OUTCOMES, matches, p
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pytest_bdd import given, then, when
 
 from bru_conformance.protocol import JobState
-from bru_conformance.world import World
+from bru_conformance.scenario.world import World
 
 from .job_steps import _create_in_block, _find, capacity, drive_to
 from .vocabulary import p

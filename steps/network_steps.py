@@ -13,10 +13,10 @@ from typing import Any
 
 from pytest_bdd import given, then, when
 
-from bru_conformance.probe import completion_header, parse_dictionary, parse_item
 from bru_conformance.protocol import resource_bytes
-from bru_conformance.server_world import ProbeUpload, ServerWorld, body_of
-from bru_conformance.world import World, not_applicable
+from bru_conformance.scenario.probe import completion_header, parse_dictionary, parse_item
+from bru_conformance.scenario.server_world import ProbeUpload, ServerWorld, body_of
+from bru_conformance.scenario.world import World, not_applicable
 
 from .job_steps import _find
 from .vocabulary import p

@@ -1,6 +1,6 @@
 """Steps specific to the processing feature; shared wording lives in setup_steps, job_steps and app_steps.
 
-Processing calls are counted from the harness's own trace (`bru_conformance.observe`), whichever
+Processing calls are counted from the harness's own trace (`bru_conformance.scenario.observe`), whichever
 entry point the SYSTEM used; the passive extension of @system scenarios is configured here.
 """
 
@@ -11,9 +11,9 @@ from itertools import pairwise
 
 from pytest_bdd import given, then, when
 
-from bru_conformance import observe
 from bru_conformance.protocol import Action, PhotoKitError, PhotoKitErrorCode, ProcessingResult
-from bru_conformance.world import World, not_applicable
+from bru_conformance.scenario import observe
+from bru_conformance.scenario.world import World, not_applicable
 
 from .app_steps import _hours
 from .job_steps import _create_in_block, _mutate

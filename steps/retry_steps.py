@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pytest_bdd import then, when
 
-from bru_conformance import observe
 from bru_conformance.protocol import PhotoKitErrorCode
-from bru_conformance.world import World, not_applicable
+from bru_conformance.scenario import observe
+from bru_conformance.scenario.world import World, not_applicable
 
 from .vocabulary import p
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pytest_bdd import given, then, when
 
 from bru_conformance.protocol import AuthorizationStatus, Network, ResourceKind, UploadJobOptions
-from bru_conformance.world import World
+from bru_conformance.scenario.world import World
 
 from .vocabulary import p
 

@@ -15,7 +15,7 @@ from pytest_bdd import given, parsers, then, when
 
 from bru_conformance.contracts import perform_changes
 from bru_conformance.protocol import Action
-from bru_conformance.world import World
+from bru_conformance.scenario.world import World
 
 from .job_steps import _fetch, _find
 from .vocabulary import CREDENTIALS, TYPES, p

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pytest_bdd import given, then
 
-from bru_conformance import observe
 from bru_conformance.protocol import ProcessingResult, TerminationMode
-from bru_conformance.world import World
+from bru_conformance.scenario import observe
+from bru_conformance.scenario.world import World
 
 from .vocabulary import p
 

@@ -16,7 +16,7 @@ from pytest_bdd import parsers, then, when
 
 from bru_conformance.contracts import perform_changes
 from bru_conformance.protocol import Action, BruError, UploadJobOptions
-from bru_conformance.world import World
+from bru_conformance.scenario.world import World
 
 from .job_steps import _find, _mutate, destination
 from .vocabulary import TYPES

@@ -124,7 +124,7 @@ def test_fast_message_validation_agrees_with_the_schema_document(sender: str, me
 
 
 def test_the_schema_file_is_generated_from_the_method_table() -> None:
-    from bru_conformance.adapter_protocol import schema_document
+    from bru_conformance.adapters.methods import schema_document
     from bru_conformance.schemas import load_schema
 
     assert load_schema("adapter-protocol") == schema_document(), "regenerate schemas/adapter-protocol.schema.json"
@@ -142,7 +142,7 @@ for line in sys.stdin:
 def test_an_adapter_of_protocol_1_1_is_refused_with_a_plain_reason(tmp_path: Path) -> None:
     """1.1 had one wire method for both extension protocols; a 1.2 harness cannot run a 1.1 adapter correctly."""
     from bru_conformance.adapters import AdapterError
-    from bru_conformance.remote import AdapterProcess
+    from bru_conformance.adapters.remote import AdapterProcess
 
     script = tmp_path / "old_adapter.py"
     script.write_text(OLD_ADAPTER)

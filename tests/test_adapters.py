@@ -113,7 +113,7 @@ def test_each_extension_method_of_the_harness_sends_its_own_wire_method() -> Non
 
 
 def _served(role: str, cpu: str = "shared"):  # type: ignore[no-untyped-def]
-    from bru_conformance.remote import remote_implementation
+    from bru_conformance.adapters.remote import remote_implementation
 
     return remote_implementation(f"{sys.executable} -m bru_conformance serve-reference --role {role}", 10.0, cpu)
 

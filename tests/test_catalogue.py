@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from bru_conformance.catalogue import load
+from bru_conformance.catalogue.sources import SOURCES
 from bru_conformance.schemas import validate
-from bru_conformance.sources import SOURCES
 
 DIGEST = Path(__file__).resolve().parents[2] / "shared" / "spec" / "rules-digest.md"
 AREAS = ("ACT", "CON", "CRE", "PRO", "STA", "RET", "ACK", "CAN", "TER", "LIM", "ERR", "VER", "NET")

@@ -6,7 +6,7 @@ import pytest
 
 from bru_conformance import catalogue
 from bru_conformance.adapters import load_implementation
-from bru_conformance.mutation import run_control
+from bru_conformance.proving.mutation import run_control
 from reference_impl.controls import all_controls
 from reference_impl.mutants import all_mutants
 

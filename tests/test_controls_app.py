@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bru_conformance.mutation import run_control
+from bru_conformance.proving.mutation import run_control
 from reference_impl.controls import all_controls
 
 

@@ -1,4 +1,4 @@
-"""Stateful exploration (bru_conformance.explore): the reference passes, broken adapters and the mutants
+"""Stateful exploration (bru_conformance.proving.explore): the reference passes, broken adapters and the mutants
 its invariants cover are found, and every counterexample is a catalogue-valid feature file that
 `bru-conformance run --features DIR` replays on its own (failing on the broken adapter, passing on the
 reference)."""
@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from bru_conformance import explore as ex
 from bru_conformance.assumptions import Assumptions
 from bru_conformance.catalogue import load
 from bru_conformance.cli import explore as cli_explore
-from bru_conformance.counterexample import Counterexample, render
+from bru_conformance.proving import explore as ex
+from bru_conformance.proving.counterexample import Counterexample, render
 
 ROOT = Path(__file__).resolve().parents[1]
 

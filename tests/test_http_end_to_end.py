@@ -32,7 +32,7 @@ def sha(data: bytes) -> str:
 
 
 def start(base_url: str, transport: HttpTransport) -> tuple[ReferenceSystem, ReferenceApp, list[AssetResource]]:
-    """PHOTOS one-photo assets, the app signed in to `base_url` and backup turned on (bench.py's `_backup`)."""
+    """PHOTOS one-photo assets, the app signed in to `base_url` and backup turned on (`bru_conformance.bench`'s `_backup`)."""
     system = ReferenceSystem(get_profile("ios-27.0"), Assumptions(), transport=transport)
     system.install_app(url_base=base_url + "/")
     system.set_authorization(system.user_answer)

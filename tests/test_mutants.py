@@ -11,8 +11,8 @@ import pytest
 
 from bru_conformance import catalogue
 from bru_conformance.adapters import load_implementation
-from bru_conformance.mutation import coverage, required_rules, run_matrix, status_of
-from bru_conformance.reports import render
+from bru_conformance.proving.mutation import coverage, required_rules, run_matrix, status_of
+from bru_conformance.reporting.reports import render
 from bru_conformance.schemas import validator
 from reference_impl.mutants import NO_MUTANT, all_mutants
 

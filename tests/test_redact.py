@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bru_conformance.catalogue import load
-from bru_conformance.redact import MASK, redact, redact_text
+from bru_conformance.scenario.redact import MASK, redact, redact_text
 
 
 def test_no_rule_title_or_scenario_name_is_redacted() -> None:

@@ -20,7 +20,7 @@ from bru_conformance.protocol import (
     TerminationMode,
     UploadOutcome,
 )
-from bru_conformance.trace import Trace, TracedApp, TracingLibrary
+from bru_conformance.scenario.trace import Trace, TracedApp, TracingLibrary
 from reference_impl import ReferenceApp, ReferenceSystem
 
 
@@ -132,7 +132,7 @@ def test_a_notice_after_a_call_is_judged_up_to_the_next_call() -> None:
     """The TER-03 step counts the app's calls from the notice until its call ends or, for a notice sent
     after the call returned, until the next call starts (exploration found it counting that whole call)."""
     from bru_conformance.adapters import load_implementation
-    from bru_conformance.world import World
+    from bru_conformance.scenario.world import World
     from steps import app_steps, setup_steps
 
     w = World(get_profile("ios-26.1"), Assumptions(), load_implementation(None), "app")

@@ -149,7 +149,7 @@ def test_a_waiver_on_a_passing_scenario_is_stale_and_fails_the_gate(tmp_path: Pa
 
 
 def test_strict_makes_should_failures_fail(tmp_path: Path) -> None:
-    from bru_conformance.results import gate
+    from bru_conformance.reporting.results import gate
 
     rules = [{"id": "ACT-16", "level": "should", "verdict": "failed", "scenarios": []}]
     assert gate(rules, 5, 0, strict=False) == ("conformant-with-warnings", [])
@@ -158,7 +158,7 @@ def test_strict_makes_should_failures_fail(tmp_path: Path) -> None:
 
 
 def test_outputs_stay_inside_the_report_directory_and_are_replaced_atomically(passing, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from bru_conformance.reports import write_reports
+    from bru_conformance.reporting.reports import write_reports
 
     report, _ = passing
     document = load(report)

@@ -13,8 +13,8 @@ import socket
 
 import pytest
 
-from bru_conformance.probe import Probe, parse_dictionary, parse_item
-from bru_conformance.redact import MASK
+from bru_conformance.scenario.probe import Probe, parse_dictionary, parse_item
+from bru_conformance.scenario.redact import MASK
 from reference_impl.server import FAULT_SWITCHES, ServerConfig, running_server
 
 VERSIONS = (3, 5, 6, 7, 8)

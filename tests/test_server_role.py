@@ -56,7 +56,7 @@ def test_serve_reference_runs_the_reference_server_for_a_client() -> None:
     try:
         line = proc.stdout.readline() if proc.stdout else ""
         assert line.startswith("serving interop [8] at http://127.0.0.1:"), line
-        from bru_conformance.probe import Probe
+        from bru_conformance.scenario.probe import Probe
 
         answer = Probe(line.split(" at ")[1].strip(), interop=8).preflight()
         assert answer.status == 200 and answer.header("upload-limit")

@@ -6,7 +6,7 @@ import ast
 from collections import Counter
 from pathlib import Path
 
-from bru_conformance.vocabulary import step_definitions
+from bru_conformance.catalogue.step_listing import step_definitions
 
 STEPS = Path(__file__).resolve().parents[1] / "steps"
 

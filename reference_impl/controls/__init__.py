@@ -69,7 +69,7 @@ def register(name: str, role: str, allowed_by: str, description: str, departs_fr
     return wrap
 
 
-_SUBMODULES = ("system_controls", "app_controls", "apple_sample_app", "server_controls")
+_SUBMODULES = ("system_timing", "system_jobs", "system_activation", "app_controls", "apple_sample_app", "server_controls")
 
 
 def _load() -> dict[str, Control]:

@@ -73,7 +73,8 @@ def get(name: str) -> Mutant:
         raise KeyError(f"no mutant {name!r}; known: {', '.join(sorted(MUTANTS))}") from None
 
 
-_SUBMODULES = ("system_mutants", "app_mutants", "blind_spot_mutants", "server_mutants", "http_mutants")
+_SUBMODULES = ("system_limits", "system_states", "system_activation", "system_scheduling", "system_versions", "app_mutants",
+               "blind_spot_mutants", "server_mutants", "http_mutants")
 
 
 def _load() -> dict[str, Mutant]:

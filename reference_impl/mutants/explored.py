@@ -1,6 +1,6 @@
 """Which mutants stateful exploration finds, and why the others are out of its reach.
 
-`bru_conformance.explore` checks invariants (job states, sets and fields, limit accounting, refused and
+`bru_conformance.proving.explore` checks invariants (job states, sets and fields, limit accounting, refused and
 mixed change blocks, the enabled flag and options, calls by API availability; when processing calls must
 and must not come, what the harness extension does inside them, termination notices and kills, uploads
 eventually done and never while work is forbidden; nothing lost or stored twice, nothing left

@@ -6,7 +6,7 @@ suite's server checks can be shown to pass on a correct server and, through the 
 `ServerConfig`, to fail on each kind of broken one.
 
     with running_server(ServerConfig(interop_versions=(8,))) as (base_url, server):
-        ...  # drive it with bru_conformance.probe.Probe(base_url)
+        ...  # drive it with bru_conformance.scenario.probe.Probe(base_url)
         server.uploads     # id -> UploadView (data, complete, cancelled, ...)
         server.exchanges   # the requests it saw and what it answered
 """

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import h11
 import http_sf
 
-from bru_conformance.redact import redact_headers
+from bru_conformance.scenario.redact import redact_headers
 
 from .config import APPLE_EXAMPLE_LIMIT
 from .fields import FieldError, parse_bool, parse_int, ser_bool, ser_int, ser_limit

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bru_conformance.adapters.serve import serve
 from bru_conformance.protocol import ProcessingResult
-from bru_conformance.serve import serve
 from reference_impl.system import ReferenceSystem, drive
 
 

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from bru_conformance.serve import ReferenceServer
+from bru_conformance.adapters.serve import ReferenceServer
 
 MODE = sys.argv[1]
 FLAG = os.environ["BRU_FAULT_FLAG"]

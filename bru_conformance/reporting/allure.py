@@ -1,0 +1,219 @@
+"""Allure results through allure-pytest-bdd (never allure-pytest beside it), with useful labels.
+
+Each scenario gets epic = area, feature = feature file title, story = rule ID and title, severity from
+the level, a link to the Apple source, the API profile as a parameter, and the (redacted) trace as a
+JSON attachment. After the run every result file is passed through the redactor, because allure also
+records failure texts on its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bru_conformance.scenario.redact import might_hold_secrets, redact
+
+_PASSED = re.compile(r'"status":\s*"passed"')
+SEVERITY = {"must": "critical", "should": "normal", "may": "minor", "info": "trivial"}
+
+
+def active(config: Any) -> bool:
+    return bool(getattr(config.option, "allure_report_dir", None))
+
+
+def faster_writer() -> None:
+    """allure-python-commons writes each result with the stdlib `json` (a quarter of a run's Allure cost);
+    the same document through orjson, byte-compatible for readers. Applied only where the writer has the
+    shape this was written against; otherwise Allure's own writer stays."""
+    import os
+    import uuid
+
+    import orjson
+    from allure_commons import logger
+    from attr import asdict
+
+    writer = getattr(logger, "AllureFileLogger", None)
+    if writer is None or getattr(writer, "_bru_fast", False) or not hasattr(writer, "_report_item"):
+        return
+
+    def _report_item(self, item):  # type: ignore[no-untyped-def]
+        filename = item.file_pattern.format(prefix=uuid.uuid4())
+        data = asdict(item, filter=lambda _, v: v or v is False)
+        tmp, final = self._report_dir / f"{filename}.tmp", self._report_dir / filename
+        with open(tmp, "wb") as fh:
+            fh.write(orjson.dumps(data))
+        os.replace(tmp, final)
+
+    writer._report_item = _report_item
+    writer._bru_fast = True
+
+
+def label_scenario(rule: Any, profile: str | None) -> None:
+    """Called before a scenario runs: rule metadata as Allure labels."""
+    import allure
+
+    from bru_conformance.catalogue import AREAS
+    from bru_conformance.catalogue.sources import SOURCES, label
+
+    allure.dynamic.epic(f"{rule.area} {AREAS[rule.area]}")
+    allure.dynamic.story(f"{rule.id} {rule.title}")
+    allure.dynamic.severity(SEVERITY.get(rule.level, "normal"))
+    allure.dynamic.label("rule", rule.id)
+    allure.dynamic.label("level", rule.level)
+    for key in rule.tags.sources:
+        allure.dynamic.link(SOURCES[key], name=f"source {key}: {label(key)}")
+    if profile:
+        _drop_parameter("bru_profile")  # the pytest parametrization's own copy, shown quoted: one profile parameter
+        allure.dynamic.parameter("profile", profile)
+        allure.dynamic.tag(profile)
+
+
+def _drop_parameter(name: str) -> None:
+    """Remove a parameter allure-pytest-bdd recorded from the pytest parametrization (it has no API for it)."""
+    import allure_commons
+
+    for plugin in allure_commons.plugin_manager.get_plugins():
+        lifecycle = getattr(plugin, "lifecycle", None)
+        update = getattr(lifecycle, "update_test_case", None)
+        if update is None:
+            continue
+        with update() as result:
+            if result is not None and getattr(result, "parameters", None):
+                result.parameters = [p for p in result.parameters if p.name != name]
+        return
+
+
+def attach_trace(events: list[dict[str, Any]]) -> None:
+    import allure
+
+    allure.attach(json.dumps(redact(events), indent=1), name="protocol trace (last calls)",
+                  attachment_type=allure.attachment_type.JSON)
+
+
+def redact_dir(directory: Path) -> int:
+    """Redact every JSON and text file Allure wrote; returns how many files were rewritten."""
+    changed = 0
+    if not directory.is_dir():
+        return 0
+    for path in directory.iterdir():
+        if path.suffix not in (".json", ".txt"):
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if _PASSED.search(text[:2000]) or not might_hold_secrets(text):
+            continue  # a passing scenario's result holds only the catalogue's words and labels: nothing to mask
+        if path.suffix == ".json":
+            try:
+                new = json.dumps(redact(json.loads(text)))
+            except ValueError:
+                continue
+        else:
+            from bru_conformance.scenario.redact import redact_text
+
+            new = redact_text(text)
+        if new != text:
+            path.write_text(new, encoding="utf-8")
+            changed += 1
+    return changed
+
+
+class AllureError(Exception):
+    """The Allure HTML site was not built. `exit_code`: 2 when there was nothing to build it from or no Allure
+    to build it with (a usage or configuration error), 3 when Allure ran and failed."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_QUIET = {"NO_COLOR": "1", "FORCE_COLOR": "0", "npm_config_update_notifier": "false", "npm_config_fund": "false"}
+
+
+def allure_cli() -> tuple[list[str], int]:
+    """The Allure command line to use and its major version.
+
+    An `allure` on PATH is used when `allure --version` says 2.x (Allure 2, Java) or 3.x (Allure 3); otherwise
+    `npx --yes allure@3` (the npm package `allure` is Allure 3; Allure 2's npm wrapper is `allure-commandline`)."""
+    exe = shutil.which("allure")
+    if exe is not None:
+        try:
+            proc = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=120, env={**os.environ, **_QUIET})
+            found = re.search(r"\b([23])\.\d+", _ANSI.sub("", proc.stdout + proc.stderr))
+            if proc.returncode == 0 and found:
+                return [exe], int(found.group(1))
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+    npx = shutil.which("npx")
+    if npx is not None:
+        return [npx, "--yes", "allure@3"], 3
+    raise AllureError("no Allure to build the HTML site with: install Node.js (for `npx allure`, Allure 3) or put Allure 2 or 3 "
+                      "on PATH as `allure`", 2)
+
+
+def _tail(proc: subprocess.CompletedProcess[str]) -> str:
+    text = _ANSI.sub("", (proc.stderr or "") + "\n" + (proc.stdout or ""))
+    lines = [line.rstrip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("at ")]
+    return "\n".join(lines[-12:])[-1200:] or "(no output)"
+
+
+def _tests_in_site(site: Path) -> int | None:
+    """How many test results the built site holds: Allure 3 (summary.json) or Allure 2 (widgets/summary.json)."""
+    for name, keys in (("summary.json", ("stats", "total")), ("widgets/summary.json", ("statistic", "total"))):
+        try:
+            value: Any = json.loads((site / name).read_text(encoding="utf-8"))
+            for key in keys:
+                value = value[key]
+            return int(value)
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return None
+
+
+def build_html(report_dir: Path, results: Path | None = None) -> Path:
+    """Build the Allure HTML site REPORT_DIR/allure-report from RESULTS (default REPORT_DIR/allure-results) and
+    return its path; raise AllureError with the reason when it cannot be built.
+
+    Allure 3 (`npx --yes allure@3 generate RESULTS -o OUT`; it has no `--clean` and needs no config file) or an
+    Allure 2 on PATH (`allure generate RESULTS -o OUT --clean`). Allure runs in REPORT_DIR, so an allurerc of the
+    calling directory does not change the site; the site is built beside the old one and then replaces it. A build
+    that exits 0 but holds none of the results (Allure 3 skips files it cannot read) is a failure too."""
+    results = (results or report_dir / "allure-results").resolve()
+    if not results.is_dir():
+        raise AllureError(f"no {results}: run `bru-conformance run` with --allure (the default) first", 2)
+    written = len(list(results.glob("*-result.json")))
+    if not written:
+        raise AllureError(f"{results} holds no test results (*-result.json): nothing to build", 2)
+    command, major = allure_cli()
+    report_dir = report_dir.resolve()
+    out = report_dir / "allure-report"
+    work = Path(tempfile.mkdtemp(prefix=".allure-report-", dir=report_dir))
+    try:
+        site = work / "allure-report"
+        argv = [*command, "generate", str(results), "-o", str(site)] + (["--clean"] if major == 2 else [])
+        try:
+            proc = subprocess.run(argv, capture_output=True, text=True, cwd=report_dir, timeout=900,
+                                  env={**os.environ, **_QUIET})
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise AllureError(f"`{' '.join(argv[:4])} …` did not run to the end: {exc}", 3) from exc
+        if proc.returncode != 0:
+            raise AllureError(f"Allure {major} exited {proc.returncode}: {_tail(proc)}", 3)
+        if not (site / "index.html").is_file():
+            raise AllureError(f"Allure {major} exited 0 but wrote no {site.name}/index.html: {_tail(proc)}", 3)
+        shown = _tests_in_site(site)
+        if shown == 0:
+            raise AllureError(f"Allure {major} read none of the {written} result file(s) in {results}: {_tail(proc)}", 3)
+        old = work / "previous"
+        if out.is_symlink() or out.is_file():
+            out.unlink()
+        elif out.exists():
+            out.rename(old)
+        site.rename(out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return out
