@@ -421,7 +421,7 @@ def bench(assets: int, job_limit: int, profile: str, scaling: bool, adapters: bo
 @click.option("--adapter-cmd", default=None, metavar="COMMAND", help="out-of-process implementation to explore (JSON-RPC 2.0 on stdio)")
 @click.option("--adapter-timeout", default=10.0, show_default=True, help="seconds an out-of-process adapter may take per call")
 @click.option("--mutants", "against_mutants", is_flag=True,
-              help="explore every mutant the invariants cover, each within its declared budget (reference_impl/mutants/explored.py)")
+              help="explore every mutant the invariants cover (of --role), each within its declared budget (reference_impl/mutants/explored.py)")
 def explore(adapter: str | None, role: str, budget: int, steps_per_example: int, seed: int, profiles: tuple[str, ...],
             assume: tuple[str, ...], report_dir: Path, as_bench: bool, adapter_cmd: str | None, adapter_timeout: float,
             against_mutants: bool) -> None:
@@ -439,7 +439,7 @@ def explore(adapter: str | None, role: str, budget: int, steps_per_example: int,
             click.echo(line)
         return
     if against_mutants:
-        sys.exit(_explore_mutants(seed))
+        sys.exit(_explore_mutants(seed, ("system", "app") if role == "all" else (role,)))
     if adapter and adapter_cmd:
         raise click.UsageError("--adapter and --adapter-cmd exclude each other")
     try:
@@ -474,7 +474,7 @@ def explore(adapter: str | None, role: str, budget: int, steps_per_example: int,
     sys.exit(EXIT_NONCONFORMANT if found else EXIT_HARNESS if errors else EXIT_CONFORMANT)
 
 
-def _explore_mutants(seed: int) -> int:
+def _explore_mutants(seed: int, roles: tuple[str, ...]) -> int:
     from bru_conformance import reference
     from bru_conformance.proving import explore as ex
 
@@ -482,7 +482,7 @@ def _explore_mutants(seed: int) -> int:
 
     found = missed = 0
     started = time.perf_counter()
-    for finding in ex.find_mutants(seed=seed):
+    for finding in ex.find_mutants(seed=seed, roles=roles):
         ce = finding.outcome.counterexample
         if ce is not None:
             found += 1

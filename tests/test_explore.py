@@ -106,7 +106,9 @@ def test_extended_machines_write_counterexamples_that_replay(name: str, tmp_path
 
     mutant = get(name)
     config = ex.Config(mutant.implementation(), Assumptions.parse(list(mutant.assume)), [], mutant.adapter)
-    out = ex.explore(mutant.role, config, budget=100, seed=0, report_dir=tmp_path / "out")
+    # 12 steps an example (the command's default is 25): each of these is found as surely, and shrinking a
+    # shorter first failure costs a third of the time (measured: 31 s against 90 s for the five)
+    out = ex.explore(mutant.role, config, budget=100, seed=0, steps_per_example=12, report_dir=tmp_path / "out")
     assert out.path is not None, out.error
     text = out.path.read_text(encoding="utf-8")
     assert EXTENDED[name] in text and f"--adapter {mutant.adapter}" in text
@@ -143,10 +145,14 @@ def test_exploration_finds_each_mutant_in_reach(name: str) -> None:
 
 
 def test_explore_mutants_cli_reports_each_finding(tmp_path: Path) -> None:
-    """`explore --mutants`, the command that measured the declaration, prints one line per mutant and exits 0."""
+    """`explore --mutants`, the command that measured the declaration, prints one line per mutant of the role and
+    exits 0 (the APP's: the test above already explores every mutant in reach, one by one)."""
+    from reference_impl.mutants import all_mutants
     from reference_impl.mutants.explored import FOUND_WITHIN
 
-    done = cli(tmp_path, "explore", "--mutants")
+    in_reach = {m.name for m in all_mutants() if m.role == "app" and m.name in FOUND_WITHIN}
+    done = cli(tmp_path, "explore", "--mutants", "--role", "app")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
-    assert done.stdout.count("found   ") == len(FOUND_WITHIN)
-    assert f"{len(FOUND_WITHIN)} of {len(FOUND_WITHIN)} mutants in the invariants' reach found, 0 missed" in done.stdout
+    assert done.stdout.count("found   ") == len(in_reach) > 10
+    assert all(f"found   {name} (" in done.stdout for name in in_reach)
+    assert f"{len(in_reach)} of {len(in_reach)} mutants in the invariants' reach found, 0 missed" in done.stdout

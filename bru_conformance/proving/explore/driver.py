@@ -176,13 +176,14 @@ class MutantFinding:
         return self.outcome.counterexample is not None
 
 
-def find_mutants(names: list[str] | None = None, seed: int = 0, budget: int | None = None) -> Iterator[MutantFinding]:
-    """Explore each mutant the invariants cover (`reference_impl.mutants.explored.FOUND_WITHIN`) within
-    its declared budget (or `budget`), without shrinking; yields a `MutantFinding` per mutant."""
+def find_mutants(names: list[str] | None = None, seed: int = 0, budget: int | None = None,
+                 roles: tuple[str, ...] = ("system", "app")) -> Iterator[MutantFinding]:
+    """Explore each mutant of `roles` the invariants cover (`reference_impl.mutants.explored.FOUND_WITHIN`)
+    within its declared budget (or `budget`), without shrinking; yields a `MutantFinding` per mutant."""
     all_mutants, FOUND_WITHIN = reference.module("mutants").all_mutants, reference.module("mutants.explored").FOUND_WITHIN  # noqa: N806
 
     for mutant in all_mutants():
-        if mutant.name not in FOUND_WITHIN or (names and mutant.name not in names):
+        if mutant.name not in FOUND_WITHIN or (names and mutant.name not in names) or mutant.role not in roles:
             continue
         config = Config(mutant.implementation(), Assumptions.parse(list(mutant.assume)), [], mutant.adapter)
         examples = budget or FOUND_WITHIN[mutant.name]
