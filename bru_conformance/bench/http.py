@@ -10,6 +10,7 @@ per batch bounds its memory (the reference server keeps every upload it ever sto
 from __future__ import annotations
 
 import hashlib
+import statistics
 import time
 from collections.abc import Iterator
 
@@ -17,7 +18,7 @@ from bru_conformance.protocol import AssetResource, Request
 
 
 def http_uploads(count: int = 1000, size: int = 1_000_000, *, interop_version: int = 8, batch: int = 100,
-                 resumption_runs: int = 10) -> Iterator[str]:
+                 resumption_runs: int = 30) -> Iterator[str]:
     """Upload `count` resources of `size` bytes, then time `resumption_runs` uploads cut at half and resumed
     against as many uninterrupted ones; yields `uploads/s`, `MB/s`, `wall`, and the resumption's cost."""
     from bru_conformance import reference
@@ -55,7 +56,8 @@ def http_uploads(count: int = 1000, size: int = 1_000_000, *, interop_version: i
 
 
 def _resumption_cost(size: int, interop_version: int, runs: int) -> Iterator[str]:
-    """Mean time of an upload cut at half (after its 104) then resumed with HEAD + PATCH, vs an uninterrupted one."""
+    """Median time of an upload cut at half (after its 104) then resumed with HEAD + PATCH, vs an uninterrupted one,
+    the two interleaved (a median: one upload takes milliseconds, so a neighbour's burst would move a mean)."""
     from bru_conformance import reference
     from bru_conformance.protocol import resource_bytes
 
@@ -85,6 +87,6 @@ def _resumption_cost(size: int, interop_version: int, runs: int) -> Iterator[str
             extra += log.bytes_sent - size
         if len([e for e in server.exchanges if e["kind"] == "append"]) != runs:
             raise RuntimeError("the server did not see one PATCH per cut upload")
-    p, r = sum(plain) / runs * 1000, sum(resumed) / runs * 1000
-    yield f"resumption: uninterrupted {p:.2f} ms, cut at half and resumed {r:.2f} ms (+{r - p:.2f} ms, x{r / p:.2f}) over {runs} runs"
+    p, r = statistics.median(plain) * 1000, statistics.median(resumed) * 1000
+    yield f"resumption: uninterrupted {p:.2f} ms, cut at half and resumed {r:.2f} ms ({r - p:+.2f} ms, x{r / p:.2f}), medians of {runs} runs"
     yield f"resumption: bytes sent twice {extra / runs:,.0f} per resumed upload (sent before the cut, not yet stored)"
