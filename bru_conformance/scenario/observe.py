@@ -69,25 +69,44 @@ class ObservedCall:
 
 def calls(trace: Trace) -> list[ObservedCall]:
     """Every processing call so far, oldest first, with the notices delivered during or after it."""
-    out: list[ObservedCall] = []
-    open_call: ObservedCall | None = None
-    process = 0
-    for e in trace.events:
-        if e.direction != SYSTEM_TO_APP:
-            continue
-        if e.call == LAUNCH:
-            process += 1
-        elif e.call in CALL_STARTS:
-            open_call = ObservedCall(e.call.split(":")[0], e.time, e.seq, "system", process=process)
-            out.append(open_call)
-        elif e.call in PROCESS_METHODS and open_call is not None and e.call == open_call.method:
-            open_call.ended, open_call.end_seq, open_call.answer, open_call.error = e.time, e.seq, e.result, e.error
-            open_call = None
-        elif e.call in NOTICE_METHODS:
-            target = open_call or (out[-1] if out else None)
-            if target is not None:
-                target.notices.append(Notice(e.call, e.time, e.seq, open_call is not None))
-    return out
+    return CallReader(trace).update()
+
+
+class CallReader:
+    """The processing calls of one trace, read as it grows. A trace is append-only (an event is never removed,
+    and a system->app event never changed once recorded), so each event is read once: what lets stateful
+    exploration ask for the calls after every step without re-reading the whole trace each time. The list
+    `update` returns is the reader's own and grows with it; a call still open is completed in place."""
+
+    def __init__(self, trace: Trace) -> None:
+        self.trace = trace
+        self.calls: list[ObservedCall] = []
+        self._read = 0
+        self._open: ObservedCall | None = None
+        self._process = 0
+
+    def update(self) -> list[ObservedCall]:
+        events = self.trace.events
+        out = self.calls
+        for i in range(self._read, len(events)):
+            e = events[i]
+            if e.direction != SYSTEM_TO_APP:
+                continue
+            if e.call == LAUNCH:
+                self._process += 1
+            elif e.call in CALL_STARTS:
+                self._open = ObservedCall(e.call.split(":")[0], e.time, e.seq, "system", process=self._process)
+                out.append(self._open)
+            elif e.call in PROCESS_METHODS and self._open is not None and e.call == self._open.method:
+                call = self._open
+                call.ended, call.end_seq, call.answer, call.error = e.time, e.seq, e.result, e.error
+                self._open = None
+            elif e.call in NOTICE_METHODS:
+                target = self._open or (out[-1] if out else None)
+                if target is not None:
+                    target.notices.append(Notice(e.call, e.time, e.seq, self._open is not None))
+        self._read = len(events)
+        return out
 
 
 def notices(trace: Trace) -> list[TraceEvent]:

@@ -93,7 +93,7 @@ class Machine(RuleBasedStateMachine):
         self.log: list[tuple[str, str]] = []
         self.failed = False
         self.changed_seq = 0  # trace position of the latest library change a step made (a photo added or deleted)
-        self._calls_cache: tuple[int, list[observe.ObservedCall]] = (-1, [])
+        self._call_reader: observe.CallReader | None = None
 
     def pick_profile(self, which: int) -> str:
         """The profiles explored (all by default), in their catalogue order; shrinks toward the first."""
@@ -141,12 +141,10 @@ class Machine(RuleBasedStateMachine):
             raise self.violation(rule, f"{text}: {exc}") from exc
 
     def calls(self) -> list[observe.ObservedCall]:
-        """The processing calls so far as the harness saw them (`observe.calls` on its own trace), recomputed
-        only when the trace grew."""
-        size = len(self.w.trace.events)
-        if self._calls_cache[0] != size:
-            self._calls_cache = (size, observe.calls(self.w.trace))
-        return self._calls_cache[1]
+        """The processing calls so far as the harness saw them (read off its own trace), each event read once."""
+        if self._call_reader is None or self._call_reader.trace is not self.w.trace:
+            self._call_reader = observe.CallReader(self.w.trace)
+        return self._call_reader.update()
 
     def can(self, capability: str) -> bool:
         """The SYSTEM under test offers this optional Environment control (contracts.CAPABILITIES)."""
