@@ -52,6 +52,9 @@ def main() -> None:
               help="YAML/JSON file of waivers (rule or scenario, reason, link, expiry)")
 @click.option("--seed", default=0, show_default=True, help="seed recorded in the results")
 @click.option("--allure/--no-allure", default=True, show_default=True, help="also write reports/allure-results/")
+@click.option("--results-only", is_flag=True,
+              help="write results.json alone (no junit.xml, report.html, summary.md, badge.json; `report` renders them "
+                   "later), e.g. for shards and matrix runs")
 @click.option("--quiet", is_flag=True, help="less output, for logs")
 @click.option("--workers", default=None, metavar="N|auto",
               help="spread the scenario runs over N processes (pytest-xdist; auto: one per CPU); same verdict and outputs")
@@ -63,7 +66,8 @@ def run(report_dir: Path, profiles: tuple[str, ...], role: str, server_url: str 
         assume: tuple[str, ...], adapter: str | None,
         adapter_cmd: str | None, adapter_timeout: float, adapter_cpu: str, include_field: bool, strict: bool,
         require_practice: bool, patience: str, waivers: Path | None, seed: int,
-        allure: bool, quiet: bool, workers: str | None, shard: str | None, features: Path | None, pytest_args: tuple[str, ...]) -> None:
+        allure: bool, results_only: bool, quiet: bool, workers: str | None, shard: str | None, features: Path | None,
+        pytest_args: tuple[str, ...]) -> None:
     """Run the conformance suite (default: against the bundled reference, every profile).
 
     Arguments after the options go to pytest, e.g. `-k retry` to select scenarios by name.
@@ -113,7 +117,7 @@ def run(report_dir: Path, profiles: tuple[str, ...], role: str, server_url: str 
                                    adapter=adapter, adapter_cmd=adapter_cmd, server_url=server_url, server_interop=server_interop,
                                    adapter_timeout=adapter_timeout,
                                    adapter_cpu=adapter_cpu, include_field=include_field, strict=strict, waivers=waivers, seed=seed, allure=allure,
-                                   require_practice=require_practice, patience=patience_seconds,
+                                   require_practice=require_practice, patience=patience_seconds, results_only=results_only,
                                    quiet=quiet, extra=extra, features=features))
     document = _this_runs_results(outcome)
     if document is None:

@@ -57,6 +57,23 @@ def test_a_conformant_run_exits_0_and_writes_every_output(passing) -> None:  # t
     assert json.loads((report / "badge.json").read_text())["message"] == "conformant"
 
 
+def test_results_only_writes_results_json_alone_and_report_renders_the_rest(passing, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`--results-only` (shards, matrix runs): results.json and nothing derived from it, an older run's reports
+    removed rather than left to pass for this run's; `bru-conformance report` renders them afterwards."""
+    report = tmp_path / "reports"
+    shutil.copytree(passing[0], report)  # an older run's complete outputs
+    proc = run(report, "--no-allure", "--results-only", "-k", "ACT-07")
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    names = sorted(p.name for p in report.iterdir() if p.is_file())
+    assert names == ["results.json"], names
+    assert load(report)["totals"]["executed"] < load(passing[0])["totals"]["executed"]  # this run's, not the copy
+    rendered = subprocess.run([sys.executable, "-m", "bru_conformance", "report", str(report / "results.json")],
+                              capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert rendered.returncode == 0, rendered.stderr[-2000:]
+    for name in ("junit.xml", "summary.md", "badge.json", "report.html"):
+        assert (report / name).is_file(), name
+
+
 def test_a_must_failure_exits_1_and_every_output_says_so(failing) -> None:  # type: ignore[no-untyped-def]
     report, proc = failing
     assert proc.returncode == 1, proc.stdout[-2000:]

@@ -48,7 +48,7 @@ def _run(adapter: str, role: str, profiles: tuple[str, ...], assume: tuple[str, 
          select: str | None = None, rules: tuple[str, ...] = ()) -> tuple[subprocess.CompletedProcess[str], dict[str, Any] | None]:
     """One `bru-conformance run` of a variant in a process of its own. With `rules` (targets only) just the
     feature files stating them are bound, which is most of a small run's collection time."""
-    args = ["run", "--adapter", adapter, "--role", role, "--report-dir", tmp, "--no-allure", "--quiet"]
+    args = ["run", "--adapter", adapter, "--role", role, "--report-dir", tmp, "--no-allure", "--results-only", "--quiet"]
     for p in profiles:
         args += ["--profile", p]
     for reading in assume:

@@ -138,25 +138,36 @@ def context(document: dict[str, Any]) -> dict[str, Any]:
             "rules": rules}
 
 
-def render(document: dict[str, Any]) -> dict[str, bytes]:
+#: every file a run writes into its report directory, results.json first (the others derive from it)
+OUTPUTS = ("results.json", "junit.xml", "summary.md", "badge.json", "report.html")
+
+
+def render(document: dict[str, Any], names: tuple[str, ...] = OUTPUTS) -> dict[str, bytes]:
+    results = {"results.json": lambda: (json.dumps(document, indent=2) + "\n").encode()}
+    if names == ("results.json",):
+        return {"results.json": results["results.json"]()}
     env = _env()
     ctx = context(document)
-    return {
-        "results.json": (json.dumps(document, indent=2) + "\n").encode(),
-        "junit.xml": junit(document),
-        "summary.md": env.get_template("summary.md.j2").render(**ctx).encode(),
-        "badge.json": (json.dumps(badge(document)) + "\n").encode(),
-        "report.html": env.get_template("report.html.j2").render(**ctx).encode(),
+    makers = {
+        **results,
+        "junit.xml": lambda: junit(document),
+        "summary.md": lambda: env.get_template("summary.md.j2").render(**ctx).encode(),
+        "badge.json": lambda: (json.dumps(badge(document)) + "\n").encode(),
+        "report.html": lambda: env.get_template("report.html.j2").render(**ctx).encode(),
     }
+    return {name: makers[name]() for name in names}
 
 
-def write_reports(document: dict[str, Any], report_dir: Path) -> Path:
+def write_reports(document: dict[str, Any], report_dir: Path, results_only: bool = False) -> Path:
+    """Validate the document and write every output (or results.json alone: `bru-conformance report` renders
+    the rest later). Files this run does not write are removed, so an older run's report never passes for
+    this one's."""
     validate("results", document)
     report_dir = report_dir.resolve()
     if report_dir.exists() and not report_dir.is_dir():
         raise NotADirectoryError(f"--report-dir {report_dir} is not a directory")
     report_dir.mkdir(parents=True, exist_ok=True)
-    outputs = render(document)
+    outputs = render(document, ("results.json",) if results_only else OUTPUTS)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=report_dir))
     try:
         for name, data in outputs.items():
@@ -167,6 +178,9 @@ def write_reports(document: dict[str, Any], report_dir: Path) -> Path:
             os.replace(staging / name, target)  # replaces a symlink itself, never what it points to
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    for name in OUTPUTS:
+        if name not in outputs:
+            (report_dir / name).unlink(missing_ok=True)
     return report_dir / "results.json"
 
 

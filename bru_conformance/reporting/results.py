@@ -265,15 +265,15 @@ def write_json_atomic(path: Path, document: Any) -> None:
     os.replace(tmp, path)
 
 
-def write_results(state: RunState, report_dir: str | os.PathLike[str]) -> Path | None:
-    """Build, validate and write results.json, then every report derived from it. A run that executed nothing
-    (and was not interrupted) writes nothing: the previous reports stay as they were."""
+def write_results(state: RunState, report_dir: str | os.PathLike[str], results_only: bool = False) -> Path | None:
+    """Build, validate and write results.json, then every report derived from it (unless `results_only`). A run
+    that executed nothing (and was not interrupted) writes nothing: the previous reports stay as they were."""
     from bru_conformance.reporting.reports import write_reports
 
     document = build(state)
     if document["totals"]["executed"] == 0 and document["verdict"] != "incomplete":
         return None
-    return write_reports(document, Path(report_dir))
+    return write_reports(document, Path(report_dir), results_only)
 
 
 #: what must be equal for two results documents to be parts of one run

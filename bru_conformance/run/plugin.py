@@ -100,6 +100,15 @@ def _memoize_step_lookup() -> None:
 
     find._bru_memo = True  # type: ignore[attr-defined]
     bdd_scenario.find_fixturedefs_for_step = find
+    # pytest-bdd also computes each step function's signature twice per step it runs; a signature is immutable
+    # and the step functions live for the run, so one per function serves
+    import functools
+    import inspect
+
+    signature = functools.cache(inspect.signature)
+    for module in (bdd_scenario, importlib.import_module("pytest_bdd.utils")):
+        if getattr(module, "signature", None) is inspect.signature:
+            module.signature = signature
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -423,7 +432,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     from bru_conformance.reporting.results import write_results
 
-    write_results(state, report_dir)
+    write_results(state, report_dir, bool(session.config.getoption("--bru-results-only")))
 
 
 def _worker_output(state: RunState) -> str:

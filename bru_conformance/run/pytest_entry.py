@@ -34,6 +34,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="shared: harness and adapter run on one CPU (fast for the alternating protocol); any: no pinning")
     group.addoption("--bru-field", action="store_true", help="also run @field observations")
     group.addoption("--bru-report-dir", default=None, help="write results.json here")
+    group.addoption("--bru-results-only", action="store_true", default=False,
+                    help="write results.json alone, not the reports derived from it")
     group.addoption("--bru-strict", action="store_true", help="SHOULD failures fail the gate")
     group.addoption("--bru-progress", choices=("live", "off"), default="off", help="progress display")
     group.addoption("--bru-waivers", default=None, help="waivers file (YAML or JSON)")

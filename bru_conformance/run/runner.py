@@ -40,6 +40,7 @@ class RunOptions:
     waivers: Path | None = None
     seed: int = 0
     allure: bool = True
+    results_only: bool = False  # results.json alone; `bru-conformance report` renders the rest from it later
     quiet: bool = False
     extra: list[str] = field(default_factory=list)
     features: Path | None = None  # another features directory instead of the bundled catalogue
@@ -89,6 +90,8 @@ def pytest_args(options: RunOptions) -> list[str]:
     if options.waivers:
         args += ["--bru-waivers", str(options.waivers.resolve())]
     args += ["--bru-seed", str(options.seed)]
+    if options.results_only:
+        args.append("--bru-results-only")
     if options.allure:
         args += ["--alluredir", str((options.report_dir / "allure-results").resolve()), "--clean-alluredir"]
     # Every failure's own message goes into the results and the summary; pytest's source excerpts of the
