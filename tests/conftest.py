@@ -21,6 +21,7 @@ MEASURED_SECONDS = {
     "test_explore.py": 70,
     "test_adapters.py": 62,
     "test_cli_run.py": 50,
+    "test_run_integrity.py": 45,
     "test_reports.py": 41,
     "test_adapter_faults.py": 18,
     "test_controls_server.py": 10,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -53,6 +54,9 @@ def test_each_fault_is_an_adapter_error_and_the_run_goes_on(tmp_path: Path, mode
         s["outcome"] == "passed" for s in scenarios if s is not faulty[0])  # a fresh process served the rest
     assert results["totals"]["adapter_errors"] == 1
     assert not [r for r in results["rules"] if r["verdict"] == "failed"]  # never counted as non-conformance
+    summary = (tmp_path / "reports" / "summary.md").read_text(encoding="utf-8")
+    assert re.search(r"^\| ACT activation \|.*\| 0 \| 1 \|$", summary, re.M), summary[:1500]  # apart from failures
+    assert "### Failed rules" not in summary and "### Adapter errors (1)" in summary
     assert orphans(tmp_path) == []
 
 
@@ -71,6 +75,7 @@ def test_an_adapter_that_cannot_start_is_a_harness_error(tmp_path: Path) -> None
     code, out, _ = run_with(tmp_path, "/nonexistent/adapter --flag")
     assert code == 3
     assert "cannot start adapter" in out
+    assert "Traceback" not in out and "INTERNALERROR" not in out  # one clear line
 
 
 def test_adapter_check_gives_a_clear_verdict(tmp_path: Path) -> None:

@@ -98,6 +98,8 @@ def test_a_must_failure_exits_1_and_every_output_says_so(failing) -> None:  # ty
     assert "non-conformant" in summary and 'class="verdict non-conformant"' in html
     assert json.loads((report / "badge.json").read_text()) == {"schemaVersion": 1, "label": "PhotoKit BRU conformance",
                                                                "message": "non-conformant", "color": "red"}
+    # a log that is not a terminal (CI) names each failure by its rule ID and level
+    assert "FAILED ACK-02 [MUST]" in proc.stdout, proc.stdout[-2000:]
     # failing scenarios carry evidence: steps, the failing step and a trace excerpt
     evidence = [s for r in document["rules"] for s in r["scenarios"] if s["outcome"] == "failed" and s["kind"] == "conformance"]
     assert all(s["steps"] and s["failed_step"] in s["steps"] and s["trace"] for s in evidence)
@@ -139,6 +141,8 @@ def test_a_waived_failure_is_shown_as_waived_and_an_expired_or_unknown_waiver_is
     assert {r["id"] for r in document["rules"] if r["verdict"] == "waived"} == set(failed_rules)
     assert not any(s["outcome"] == "failed" for r in document["rules"] for s in r["scenarios"])
     assert "Waived" in (tmp_path / "w" / "summary.md").read_text() and "known gap" in (tmp_path / "w" / "report.html").read_text()
+    badge = json.loads((tmp_path / "w" / "badge.json").read_text())  # never mistaken for a clean pass
+    assert "MUST waived" in badge["message"] and badge["color"] not in ("green", "brightgreen")
     junit = ET.parse(tmp_path / "w" / "junit.xml").getroot()
     assert int(junit.get("failures")) == 0 and int(junit.get("skipped")) > 0
 
@@ -163,6 +167,8 @@ def test_a_waiver_on_a_passing_scenario_is_stale_and_fails_the_gate(tmp_path: Pa
     assert proc.returncode == 1
     assert any("stale waiver" in reason for reason in document["gate"]["reasons"])
     assert "Stale waivers" in (tmp_path / "r" / "report.html").read_text()
+    badge = json.loads((tmp_path / "r" / "badge.json").read_text())
+    assert "gate failed (stale waiver)" in badge["message"] and badge["color"] not in ("green", "brightgreen")
 
 
 def test_strict_makes_should_failures_fail(tmp_path: Path) -> None:

@@ -169,6 +169,9 @@ class AdapterProcess:
             tail = self.stderr_tail()
             raise AdapterError(f"adapter protocol error during {method}: {exc}"
                                + (f"\n--- adapter stderr (last lines) ---\n{tail}" if tail else "")) from exc
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM while waiting on the adapter: its answer may still come, out
+            self.broken = True  # of turn, so nothing more is asked of it (the teardown stops it, never waits on it)
+            raise
 
     def _handle(self, method: str, params: dict[str, Any]) -> Any:
         session = self.sessions.get(str(params.get("session")))

@@ -124,13 +124,19 @@ def _env() -> Environment:
     return env
 
 
+_FAILED_OUTCOMES = ("failed", "error")
+
+
 def context(document: dict[str, Any]) -> dict[str, Any]:
     rules = conformance_rules(document)
     practice = [r for r in document["rules"] if r.get("class") == "practice"]
     field = [(r, s) for r in document["rules"] for s in r["scenarios"] if s.get("kind") == "field"]
     return {"doc": document, "areas": area_table(document), "practice": practice, "field": field,
             "not_applicable": [r for r in rules if r["verdict"] == "not-applicable"],
-            "failed": [r for r in rules if r["verdict"] in ("failed", "error")],
+            # a fault of the adapter is not a failure of the implementation: listed apart (issue 12)
+            "failed": [r for r in rules if r["verdict"] in ("failed", "error")
+                       and any(s["outcome"] in _FAILED_OUTCOMES and s.get("kind") != "field" for s in r["scenarios"])],
+            "adapter_errors": [(r, s) for r in rules for s in r["scenarios"] if s["outcome"] == "adapter-error"],
             "waived": [r for r in rules if r["verdict"] == "waived" or any(s.get("waiver") for s in r["scenarios"])],
             "untested": [r for r in rules if r["verdict"] == "untested"],
             "unsupported": [r for r in rules if r["verdict"] == "unsupported"],

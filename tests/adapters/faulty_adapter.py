@@ -40,6 +40,10 @@ class Faulty(ReferenceServer):
             if MODE == "exit":
                 os._exit(7)
             if MODE == "hang":
+                ready = os.environ.get("BRU_FAULT_READY")  # a FIFO a test waits on: "the adapter hangs now"
+                if ready:
+                    with open(ready, "wb") as fifo:
+                        fifo.write(b"hanging\n")
                 time.sleep(3600)
             if MODE in ("bad-json", "bad-json-twice"):
                 out.write(b"{this is not json\n")
