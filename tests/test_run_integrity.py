@@ -218,3 +218,22 @@ def test_a_broken_feature_file_or_an_unusable_report_dir_is_a_usage_error_before
     proc = bru(tmp_path, "run", "--report-dir", "a-file", "--quiet", "--no-allure", "-k", "ACT-07")
     assert proc.returncode == 2 and "Traceback" not in proc.stdout + proc.stderr, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert (tmp_path / "a-file").read_text() == "not a directory"
+
+
+@pytest.mark.parametrize(("how", "args"), [
+    ("missing module", ["--adapter", "no_such_team_module:factory"]),
+    ("raising factory", ["--adapter", "raising_adapter:factory"]),
+    ("missing program", ["--adapter-cmd", "/nonexistent/adapter --flag"]),
+    ("garbage at start-up", ["--adapter-cmd", f"{sys.executable} -c \"print('hello, I am not JSON-RPC')\""]),
+])
+def test_an_adapter_that_cannot_start_stops_the_run_with_one_line(tmp_path: Path, how: str, args: list[str]) -> None:
+    (tmp_path / "raising_adapter.py").write_text("def factory():\n    raise RuntimeError('no licence key')\n")
+    report = tmp_path / "reports"
+    proc = bru(tmp_path, "run", "--report-dir", str(report), "--quiet", "--no-allure", "--role", "app", "--profile", "ios-27.0",
+               "-k", "ACT-07", *args)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode in (2, 3), out[-2000:]
+    assert "Traceback" not in out and "INTERNALERROR" not in out, out[-3000:]
+    assert any("adapter" in line.lower() and ("start" in line.lower() or "import" in line.lower() or "load" in line.lower())
+               for line in out.splitlines()), out[-2000:]
+    assert not (report / "results.json").exists()
