@@ -433,6 +433,11 @@ class ReferenceSystem:
             apply(job, Event.START)
             self._push(self._now + self.timings.upload_seconds, local_identifier, JobState.PENDING)
             return
+        self._finish(job)
+
+    def _finish(self, job: Job) -> None:
+        """A transfer's end: the job succeeds or fails by what the transport (or iCloud) answered; the last job in
+        flight to end drains the queue (a call owed after `.processing` may come)."""
         if job.type is JobType.UPLOAD and not self._under_base(job.destination):
             apply(job, Event.FAIL, error=URLError(URLErrorCode.BAD_URL))  # AMB-25 fail-job reading
         elif job.type is JobType.DOWNLOAD_ONLY:  # CRE-15/16: no HTTP, so never response headers (AMB-08)

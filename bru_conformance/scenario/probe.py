@@ -331,6 +331,18 @@ class HeldExchange:
         self.cut()
 
 
+def _creation_fields(version: int | None, field_version: int | None, body: bytes, complete: bool, upload_length: Any) -> list[tuple[str, str]]:
+    """A creation's procedure fields: the completion field of `field_version`, and `Upload-Length` (by default the
+    body's length, only from the versions that have it and only when the body completes the upload: only then is
+    it the whole representation; None leaves it out, an int sends that value)."""
+    fields = [completion_header(field_version, complete)] if field_version is not None else []
+    if upload_length is _DEFAULT:
+        upload_length = len(body) if has_upload_length(version) and complete else None
+    if upload_length is not None:
+        fields.append(("Upload-Length", str(upload_length)))
+    return fields
+
+
 class Probe:
     """Builds and sends resumable-upload requests for one interop version (None = no interop header)."""
 
@@ -426,11 +438,7 @@ class Probe:
         out, an int sends that value)."""
         version = self._version(interop)
         field_version = version if completion is _DEFAULT else completion
-        extra = [completion_header(field_version, complete)] if field_version is not None else []
-        if upload_length is _DEFAULT:  # the body is the whole representation only when it completes
-            upload_length = len(body) if has_upload_length(version) and complete else None
-        if upload_length is not None:
-            extra.append(("Upload-Length", str(upload_length)))
+        extra = _creation_fields(version, field_version, body, complete, upload_length)
         url = self.url(target)
         hdrs = self._headers(version, extra, headers)
         if await_interim is None:
@@ -467,11 +475,7 @@ class Probe:
              headers: dict[str, str] | None = None, wait_for: str | int | None = "interim") -> HeldExchange:
         """Start a creation, send `send` body bytes, keep the socket open; then `wait_for` (see `HeldExchange`)."""
         version = self._version(interop)
-        extra = [completion_header(version, complete)] if version is not None else []
-        if upload_length is _DEFAULT:  # the body is the whole representation only when it completes
-            upload_length = len(body) if has_upload_length(version) and complete else None
-        if upload_length is not None:
-            extra.append(("Upload-Length", str(upload_length)))
+        extra = _creation_fields(version, version, body, complete, upload_length)
         url = self.url(target)
         hdrs = [("Host", urlsplit(url).netloc), *self._headers(version, extra, headers), ("Content-Length", str(len(body)))]
         c = self._open(method, url, hdrs, body, held=True)

@@ -6,7 +6,6 @@ from bru_conformance.protocol import (
     Action,
     ChangeRequestOutsideBlockError,
     JobState,
-    JobType,
     PhotoKitError,
     PhotoKitErrorCode,
     PreconditionFailure,
@@ -15,7 +14,7 @@ from bru_conformance.protocol import (
     URLErrorCode,
 )
 
-from ..jobs import IN_FLIGHT, Event, Job, apply, can_apply
+from ..jobs import Event, Job, can_apply
 from ..queue import ChangeBlock, JobQueue, StagedOp
 from ..system import _CR, RefChangeRequest, ReferenceSystem
 from ..transport import AttemptResult, SimulatedServer
@@ -45,23 +44,7 @@ class PendingSkipped(ReferenceSystem):
             self._push(self._now + self.timings.upload_seconds, local_identifier)
             return
         self._sending.discard(local_identifier)
-        self._finish(job)
-
-    def _finish(self, job: Job) -> None:
-        """The reference's end of a transfer, from `registered`."""
-        if job.type is JobType.UPLOAD and not self._under_base(job.destination):
-            apply(job, Event.FAIL, error=URLError(URLErrorCode.BAD_URL))
-        elif job.type is JobType.DOWNLOAD_ONLY:
-            error = self.server.download(job.resource)
-            apply(job, Event.SUCCEED) if error is None else apply(job, Event.FAIL, error=error)
-        else:
-            result = self.transport.attempt(job.destination, job.resource)
-            if result.succeeded:
-                apply(job, Event.SUCCEED, headers=result.headers)
-            else:
-                apply(job, Event.FAIL, error=result.error, headers=result.headers)
-        if not any(j.state in IN_FLIGHT for j in self.queue.jobs.values() if not j.acknowledged):
-            self.policy.on_jobs_drained(self._now)
+        self._finish(job)  # the reference's end of a transfer, straight from `registered`
 
 
 @register("uploads_finish_out_of_order", S, "AMB-15: uploads may complete in any order; no execution order is documented",
@@ -185,24 +168,30 @@ class FetchNewestFirst(QueueSystem):
     QUEUE = _NewestFirstQueue
 
 
-@register("job_limit_7", S, "AMB-11 / LIM-05: the jobLimit value is undocumented and read at run time",
-          "jobLimit is 7")
-class JobLimit7(ReferenceSystem):
-    """A small limit."""
+class _FixedJobLimit(ReferenceSystem):
+    """Another jobLimit than the reference's: `JOB_LIMIT`."""
+
+    JOB_LIMIT = 50
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.queue.job_limit = 7
+        self.queue.job_limit = self.JOB_LIMIT
+
+
+@register("job_limit_7", S, "AMB-11 / LIM-05: the jobLimit value is undocumented and read at run time",
+          "jobLimit is 7")
+class JobLimit7(_FixedJobLimit):
+    """A small limit."""
+
+    JOB_LIMIT = 7
 
 
 @register("job_limit_200", S, "AMB-11 / LIM-05: the jobLimit value is undocumented and read at run time",
           "jobLimit is 200")
-class JobLimit200(ReferenceSystem):
+class JobLimit200(_FixedJobLimit):
     """A large limit."""
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
-        self.queue.job_limit = 200
+    JOB_LIMIT = 200
 
 
 @register("failed_block_without_configuration", S,
