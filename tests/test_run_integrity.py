@@ -11,6 +11,7 @@ import select
 import signal
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +67,8 @@ def test_an_interrupted_run_exits_130_and_every_output_says_incomplete(tmp_path:
     document = results_of(report)
     assert document["verdict"] == "incomplete" and document["run"]["interrupted"]
     assert document["gate"]["passed"] is False and document["gate"]["exit_code"] == 130
-    assert not [s for s in scenarios(document) if s["outcome"] == "passed" and s["profile"] == "ios-27.0"
-                and s["name"].startswith("The extension answers")], "the hung scenario was recorded as passed"
+    outcomes = [s["outcome"] for s in scenarios(document)]  # this run's: the hung scenario, and nothing after it
+    assert "incomplete" in outcomes and "passed" not in outcomes, outcomes
     assert json.loads((report / "badge.json").read_text())["message"] != "conformant"
     assert "incomplete" in json.loads((report / "badge.json").read_text())["message"]
     for name in ("summary.md", "report.html"):
@@ -172,9 +173,8 @@ def test_outline_rows_keep_their_values_and_the_outputs_read_cleanly(tmp_path: P
     runs = scenarios(document)
     assert runs and not [s["name"] for s in runs if re.search(r"<[a-z_ ]+>", s["name"])]
     assert any(s["name"] != s.get("outline", s["name"]) for s in runs), "no outline row in the run: the check proves nothing"
-    names = re.findall(r'<testcase [^>]*name="([^"]*)"[^>]*classname="([^"]*)"', (report / "junit.xml").read_text()) or \
-        re.findall(r'<testcase [^>]*classname="([^"]*)"[^>]*name="([^"]*)"', (report / "junit.xml").read_text())
-    assert names and len(names) == len(set(names)), "JUnit test cases share a name"
+    names = [(c.get("classname"), c.get("name")) for c in ET.parse(report / "junit.xml").getroot().iter("testcase")]
+    assert len(names) == len(runs) and len(names) == len(set(names)), "JUnit test cases share a name"
     summary = (report / "summary.md").read_text(encoding="utf-8")
     assert not re.search(r"&(amp|lt|gt|quot|#\d+);", summary), "HTML entities in Markdown"
     unexplained = [r["id"] for r in document["rules"] if r["verdict"] == "not-applicable" and not r.get("not_applicable")]
@@ -222,8 +222,7 @@ def test_a_broken_feature_file_or_an_unusable_report_dir_is_a_usage_error_before
 
 @pytest.mark.parametrize(("how", "args"), [
     ("missing module", ["--adapter", "no_such_team_module:factory"]),
-    ("raising factory", ["--adapter", "raising_adapter:factory"]),
-    ("missing program", ["--adapter-cmd", "/nonexistent/adapter --flag"]),
+    ("raising factory", ["--adapter", "raising_adapter:factory"]),  # a missing program: test_adapter_faults
     ("garbage at start-up", ["--adapter-cmd", f"{sys.executable} -c \"print('hello, I am not JSON-RPC')\""]),
 ])
 def test_an_adapter_that_cannot_start_stops_the_run_with_one_line(tmp_path: Path, how: str, args: list[str]) -> None:
@@ -232,8 +231,7 @@ def test_an_adapter_that_cannot_start_stops_the_run_with_one_line(tmp_path: Path
     proc = bru(tmp_path, "run", "--report-dir", str(report), "--quiet", "--no-allure", "--role", "app", "--profile", "ios-27.0",
                "-k", "ACT-07", *args)
     out = proc.stdout + proc.stderr
-    assert proc.returncode in (2, 3), out[-2000:]
+    assert proc.returncode == 3, out[-2000:]
     assert "Traceback" not in out and "INTERNALERROR" not in out, out[-3000:]
-    assert any("adapter" in line.lower() and ("start" in line.lower() or "import" in line.lower() or "load" in line.lower())
-               for line in out.splitlines()), out[-2000:]
+    assert [line for line in out.splitlines() if "the implementation under test could not start" in line], out[-2000:]
     assert not (report / "results.json").exists()

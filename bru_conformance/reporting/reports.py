@@ -149,17 +149,14 @@ OUTPUTS = ("results.json", "junit.xml", "summary.md", "badge.json", "report.html
 
 
 def render(document: dict[str, Any], names: tuple[str, ...] = OUTPUTS) -> dict[str, bytes]:
-    results = {"results.json": lambda: (json.dumps(document, indent=2) + "\n").encode()}
-    if names == ("results.json",):
-        return {"results.json": results["results.json"]()}
-    env = _env()
-    ctx = context(document)
+    """The outputs named, each made only when asked for (the templates' context once, if any needs it)."""
+    ctx = functools.cache(lambda: context(document))
     makers = {
-        **results,
+        "results.json": lambda: (json.dumps(document, indent=2) + "\n").encode(),
         "junit.xml": lambda: junit(document),
-        "summary.md": lambda: env.get_template("summary.md.j2").render(**ctx).encode(),
+        "summary.md": lambda: _env().get_template("summary.md.j2").render(**ctx()).encode(),
         "badge.json": lambda: (json.dumps(badge(document)) + "\n").encode(),
-        "report.html": lambda: env.get_template("report.html.j2").render(**ctx).encode(),
+        "report.html": lambda: _env().get_template("report.html.j2").render(**ctx()).encode(),
     }
     return {name: makers[name]() for name in names}
 
