@@ -1,5 +1,5 @@
 """`python -m bru_conformance`: the command line (`cli`)."""
 
-from bru_conformance.cli import main
+from bru_conformance.cli import entry
 
-main()
+entry()

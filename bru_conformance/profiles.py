@@ -36,13 +36,19 @@ class Profile:
         """Every API (canonical name) that exists in this profile."""
         return frozenset(api for api in AVAILABILITY if api_available(api, self))
 
+    @cached_property
+    def _answers(self) -> dict[str, bool]:
+        """Every API name and alias -> whether it exists here: `has` is one dictionary look-up (the reference
+        asks on every call, a million times in a 100,000-asset backup)."""
+        answers = {api: api in self.available for api in AVAILABILITY}
+        answers.update({alias: answers[name] for alias, name in ALIASES.items() if name in answers})
+        return answers
+
     def has(self, api: str) -> bool:
-        name = ALIASES.get(api, api)
-        if name in self.available:
-            return True
-        if name not in AVAILABILITY:
-            raise KeyError(f"unknown API {api!r}")
-        return False
+        try:
+            return self._answers[api]
+        except KeyError:
+            raise KeyError(f"unknown API {api!r}") from None
 
     def require(self, api: str) -> None:
         """Raise `APIUnavailableError` naming this profile if `api` does not exist in it."""

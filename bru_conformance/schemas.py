@@ -45,7 +45,24 @@ def validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(schema, registry=_registry(), format_checker=FormatChecker())
 
 
+@cache
+def _compiled(name: str) -> Any:
+    """The whole document schema compiled to Python by fastjsonschema: a 2,000-run results document in about a
+    twelfth of jsonschema's time. The document schemas use only keywords that mean the same in Draft 2020-12 and
+    Draft 7, and no `$ref` has siblings (where the two drafts differ); a test holds them to that and keeps the
+    two validators in agreement on broken documents. `$ref`s between the bundled schemas resolve by `$id`."""
+    by_id = {uri: resource.contents for uri, resource in _registry().items()}
+    return fastjsonschema.compile(load_schema(name), handlers={"https": lambda uri: by_id[uri.split("#")[0]]})
+
+
 def validate(name: str, document: Any) -> None:
+    """Raise SchemaError when `document` does not match schema `name`. The compiled check decides a valid
+    document alone; for an invalid one jsonschema, the reference, decides again and names the error."""
+    try:
+        _compiled(name)(document)
+        return
+    except fastjsonschema.JsonSchemaException:
+        pass
     errors = sorted(validator(name).iter_errors(document), key=lambda e: list(e.absolute_path))
     if errors:
         first: ValidationError = errors[0]

@@ -5,19 +5,19 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.cli import bru
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(tmp_path: Path, *args: str) -> tuple[int, str, dict]:
     report = tmp_path / "reports"
-    proc = subprocess.run([sys.executable, "-m", "bru_conformance", "run", "--quiet", "--no-allure", "--report-dir", str(report), *args],
-                          capture_output=True, text=True, cwd=ROOT, timeout=900)
+    proc = bru("run", "--quiet", "--no-allure", "--report-dir", str(report), *args, cwd=ROOT, timeout=900)
     path = report / "results.json"
     return proc.returncode, proc.stdout + proc.stderr, json.loads(path.read_text()) if path.exists() else {}
 
@@ -81,8 +81,7 @@ def test_the_harness_traces_the_extension_method_a_system_adapter_really_called(
     for (_, _, profile), message in failed.items():
         really = "process()" if "27.0" in profile else "processJobs()"
         assert f"the system called {really} on a {profile} extension" in message, message
-    check = subprocess.run([sys.executable, "-m", "bru_conformance", "adapter-check", "--adapter-cmd", CROSSED],
-                           capture_output=True, text=True, cwd=ROOT, timeout=120)
+    check = bru("adapter-check", "--adapter-cmd", CROSSED, cwd=ROOT, timeout=120)
     assert check.returncode == 3, check.stdout
     assert "FAIL system: calls extension.processJobs and extension.willTerminate, its profile's pair" in check.stdout
 

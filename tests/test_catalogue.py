@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +11,7 @@ import pytest
 from bru_conformance.catalogue import load
 from bru_conformance.catalogue.sources import SOURCES
 from bru_conformance.schemas import validate
+from tests.cli import bru
 
 DIGEST = Path(__file__).resolve().parents[2] / "shared" / "spec" / "rules-digest.md"
 AREAS = ("ACT", "CON", "CRE", "PRO", "STA", "RET", "ACK", "CAN", "TER", "LIM", "ERR", "VER", "NET")
@@ -104,7 +103,8 @@ def test_the_loader_reports_broken_files(tmp_path: Path) -> None:
 
 
 def test_rules_json_is_valid_against_its_schema() -> None:
-    out = subprocess.run([sys.executable, "-m", "bru_conformance", "rules", "--json"], capture_output=True, text=True, check=True)
+    out = bru("rules", "--json")
+    assert out.returncode == 0, out.stderr
     document = json.loads(out.stdout)
     validate("catalogue", document)
     assert {r["id"] for r in document["rules"]} >= {"ACT-01", "ACT-24"}

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bru_conformance.assumptions import SWITCHES, alternative_runs
 from bru_conformance.schemas import validate
+from tests.cli import bru
 
 
 def run(tmp_path: Path, *args: str) -> tuple[int, str, dict | None]:
     report = tmp_path / "reports"
-    proc = subprocess.run([sys.executable, "-m", "bru_conformance", "run", "--report-dir", str(report), "--quiet", "--no-allure", *args],
-                          capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    proc = bru("run", "--report-dir", str(report), "--quiet", "--no-allure", *args, cwd=tmp_path)
     results = report / "results.json"
     return proc.returncode, proc.stdout + proc.stderr, json.loads(results.read_text()) if results.exists() else None
 

@@ -33,6 +33,8 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.cli import bru
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 WORKFLOWS = EXAMPLES / "github-actions"
@@ -304,7 +306,7 @@ def test_the_sharded_workflow_merges_each_profile_to_the_unsharded_verdict(insta
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bru_conformance", *args], capture_output=True, text=True, cwd=ROOT, timeout=900, env=env)
+    return bru(*args, cwd=ROOT, env=env, timeout=900)
 
 
 @pytest.mark.slow

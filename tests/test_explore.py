@@ -17,14 +17,14 @@ from bru_conformance.catalogue import load
 from bru_conformance.cli import explore as cli_explore
 from bru_conformance.proving import explore as ex
 from bru_conformance.proving.counterexample import Counterexample, render
+from tests.cli import bru
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    return subprocess.run([sys.executable, "-m", "bru_conformance", *args], capture_output=True, text=True, cwd=cwd,
-                          env=env, timeout=300)
+    return bru(*args, cwd=cwd, env=env, timeout=300)
 
 
 @pytest.mark.parametrize("role", ["system", "app"])

@@ -15,6 +15,7 @@ from bru_conformance.proving.mutation import coverage, required_rules, run_matri
 from bru_conformance.reporting.reports import render
 from bru_conformance.schemas import validator
 from reference_impl.mutants import NO_MUTANT, all_mutants
+from tests.cli import bru
 
 
 def test_every_required_rule_has_a_mutant_or_a_stated_reason() -> None:
@@ -86,8 +87,7 @@ def test_mutants_command_writes_the_matrix_into_mutants_json_and_the_reports(tmp
 
 
 def test_an_unknown_mutant_is_a_usage_error(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "bru_conformance", "mutants", "--only", "no_such", "--report-dir", str(tmp_path)],
-                          capture_output=True, text=True, check=False)
+    proc = bru("mutants", "--only", "no_such", "--report-dir", str(tmp_path))
     assert proc.returncode == 2 and "no_such" in proc.stderr
 
 

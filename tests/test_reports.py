@@ -7,7 +7,6 @@ import datetime as dt
 import json
 import shutil
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -15,14 +14,14 @@ import pytest
 
 from bru_conformance.schemas import validate
 from tests.adapters.leaky_app import SECRETS
+from tests.cli import bru
 
 ROOT = Path(__file__).resolve().parents[1]
 SELECTION = "ACK or ACT-01 or ACT-07 or CON-02"
 
 
 def run(report: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bru_conformance", "run", "--quiet", "--report-dir", str(report), *args],
-                          capture_output=True, text=True, cwd=ROOT, timeout=600)
+    return bru("run", "--quiet", "--report-dir", str(report), *args, cwd=ROOT)
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +66,7 @@ def test_results_only_writes_results_json_alone_and_report_renders_the_rest(pass
     names = sorted(p.name for p in report.iterdir() if p.is_file())
     assert names == ["results.json"], names
     assert load(report)["totals"]["executed"] < load(passing[0])["totals"]["executed"]  # this run's, not the copy
-    rendered = subprocess.run([sys.executable, "-m", "bru_conformance", "report", str(report / "results.json")],
-                              capture_output=True, text=True, cwd=ROOT, timeout=120)
+    rendered = bru("report", str(report / "results.json"), cwd=ROOT, timeout=120)
     assert rendered.returncode == 0, rendered.stderr[-2000:]
     for name in ("junit.xml", "summary.md", "badge.json", "report.html"):
         assert (report / name).is_file(), name
@@ -120,8 +118,7 @@ def test_no_secret_appears_in_any_output_or_log(failing) -> None:  # type: ignor
 def test_report_re_renders_the_same_outputs_from_results_json(failing, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     report, _ = failing
     copy = tmp_path / "again"
-    proc = subprocess.run([sys.executable, "-m", "bru_conformance", "report", str(report / "results.json"), "--report-dir", str(copy)],
-                          capture_output=True, text=True, timeout=120)
+    proc = bru("report", str(report / "results.json"), "--report-dir", str(copy), timeout=120)
     assert proc.returncode == 1, proc.stdout
     for name in ("results.json", "junit.xml", "summary.md", "badge.json", "report.html"):
         assert (copy / name).read_bytes() == (report / name).read_bytes(), name
@@ -212,3 +209,98 @@ def test_the_html_report_renders_in_headless_chromium(failing, tmp_path: Path) -
     subprocess.run([CHROMIUM, *flags, f"--screenshot={shot}", "--window-size=1200,1600", (report / "report.html").as_uri()],
                    capture_output=True, timeout=120)
     assert shot.exists() and shot.stat().st_size > 10_000  # a rendered page, not a blank
+
+
+def _traced(document: dict) -> dict:
+    """The first scenario run that carries a trace."""
+    return next(s for r in document["rules"] for s in r["scenarios"] if s.get("trace"))
+
+
+def _broken_variants(document: dict) -> list[tuple[str, dict]]:
+    """One document per kind of break the schema forbids, each in a copy of a real results document."""
+    import copy
+
+    def first_run(d: dict) -> dict:
+        return next(r for r in d["rules"] if r["scenarios"])["scenarios"][0]
+
+    edits = {
+        "unknown verdict": lambda d: d.__setitem__("verdict", "nope"),
+        "missing required key": lambda d: d.pop("rules"),
+        "extra key where none is allowed": lambda d: _traced(d)["trace"][0].__setitem__("surprise", 1),
+        "wrong type deep down": lambda d: first_run(d).__setitem__("profile", 7),
+        "unknown outcome": lambda d: first_run(d).__setitem__("outcome", "meh"),
+        "bad date-time": lambda d: d["run"].__setitem__("started", "yesterday"),
+        "bad rule id pattern": lambda d: d["rules"][0].__setitem__("id", "ack-1"),
+        "trace event missing seq (a $ref into another schema)": lambda d: _traced(d)["trace"][0].pop("seq"),
+    }
+    out = []
+    for name, edit in edits.items():
+        broken = copy.deepcopy(document)
+        edit(broken)
+        out.append((name, broken))
+    return out
+
+
+def test_the_compiled_results_check_agrees_with_jsonschema(failing) -> None:  # type: ignore[no-untyped-def]
+    """The fast path of `validate` (fastjsonschema) decides valid documents alone: it must reject every broken
+    document jsonschema rejects, and accept what it accepts."""
+    import fastjsonschema
+
+    from bru_conformance.schemas import SchemaError, _compiled, validator
+
+    report, _ = failing
+    full = load(report)
+    # a few rules are enough (every kind of part is in them) and keep the copies small
+    document = {**full, "rules": [r for r in full["rules"] if r["scenarios"]][:3] + [
+        next(r for r in full["rules"] if any(s.get("trace") for s in r["scenarios"]))]}
+    _compiled("results")(document)
+    assert not list(validator("results").iter_errors(document))
+    for name, broken in _broken_variants(document):
+        assert list(validator("results").iter_errors(broken)), f"jsonschema accepts the {name}"
+        with pytest.raises(fastjsonschema.JsonSchemaException):
+            _compiled("results")(broken)
+        with pytest.raises(SchemaError):
+            validate("results", broken)
+
+
+def test_document_schemas_use_only_keywords_both_drafts_read_alike() -> None:
+    from bru_conformance.schemas import load_schema
+
+    same = {"$defs", "$id", "$ref", "$schema", "additionalProperties", "description", "enum", "exclusiveMinimum", "format",
+            "items", "maximum", "minItems", "minLength", "minimum", "oneOf", "pattern", "properties", "required", "title", "type"}
+
+    def walk(node: object, where: str) -> None:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                assert set(node) <= {"$ref", "description", "title"}, f"{where}: $ref with siblings {sorted(node)}"
+            for key, value in node.items():
+                named = key in ("properties", "$defs")
+                assert named or key in same, f"{where}: keyword {key!r}"
+                for k, v in (value.items() if named else [(key, value)]):
+                    walk(v, f"{where}/{k}")
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, f"{where}/{i}")
+
+    for name in ("results", "trace-event", "mutants", "waivers", "catalogue"):
+        walk(load_schema(name), name)
+
+
+def test_allure_results_are_the_documents_allure_itself_would_write() -> None:
+    """The faster writer's `_plain` gives what allure-python-commons' `attr.asdict(filter=...)` gives."""
+    from allure_commons.model2 import Attachment, Label, Link, Parameter, StatusDetails, TestResult, TestResultContainer, TestStepResult
+    from attr import asdict
+
+    from bru_conformance.reporting.allure import _plain
+
+    step = TestStepResult(name="Given a step", status="passed", start=1, stop=2,
+                          parameters=[Parameter(name="n", value="1", excluded=False)],
+                          steps=[TestStepResult(name="inner", status="failed", statusDetails=StatusDetails(message="m", flaky=False))])
+    result = TestResult(uuid="u", historyId="h", name="scenario", fullName="f", status="failed", start=1, stop=3,
+                        labels=[Label(name="epic", value="ACK"), Label(name="tag", value="")], links=[Link(type="link", url="https://x", name="s")],
+                        parameters=[Parameter(name="profile", value="'ios-27.0'")], steps=[step, TestStepResult(name="empty")],
+                        attachments=[Attachment(name="trace", source="a.json", type="application/json")],
+                        statusDetails=StatusDetails(message="boom", trace="tb", known=False), titlePath=["features", "x"])
+    container = TestResultContainer(uuid="c", children=["u"], befores=[], afters=[])
+    for item in (result, container, step):
+        assert _plain(item) == asdict(item, filter=lambda _, v: v or v is False)

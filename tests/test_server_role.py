@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from reference_impl.server import ServerConfig, running_server
+from tests.cli import bru
 
 
 def run(tmp_path: Path, *args: str) -> tuple[int, str, dict | None]:
     report = tmp_path / "reports"
-    proc = subprocess.run([sys.executable, "-m", "bru_conformance", "run", "--quiet", "--no-allure", "--report-dir", str(report), *args],
-                          capture_output=True, text=True, timeout=300)
+    proc = bru("run", "--quiet", "--no-allure", "--report-dir", str(report), *args, timeout=300)
     path = report / "results.json"
     return proc.returncode, proc.stdout + proc.stderr, json.loads(path.read_text()) if path.exists() else None
 

@@ -17,9 +17,7 @@ The matrix holds when every mutant is killed by its target and every control pas
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bru_conformance import __version__
+from bru_conformance.proving import forked
 
 DEFAULT_PROFILES = ("ios-26.1", "ios-27.0")
 SERVER_PROFILES = ("interop-3", "interop-5", "interop-6", "interop-7", "interop-8")  # a server run is cheap: every version
@@ -57,8 +56,7 @@ def _run(adapter: str, role: str, profiles: tuple[str, ...], assume: tuple[str, 
         args += ["--features", _features_of(rules, Path(tmp) / "features")]
     if select:
         args += ["-k", select]
-    proc = _forked(args) if _CAN_FORK else subprocess.run([sys.executable, "-m", "bru_conformance", *args],
-                                                          capture_output=True, text=True, check=False)
+    proc = forked.run_cli(args)
     results = Path(tmp) / "results.json"
     return proc, (json.loads(results.read_text(encoding="utf-8")) if results.exists() else None)
 
@@ -72,76 +70,6 @@ def _features_of(rules: tuple[str, ...], into: Path) -> str:
     for name in sorted({r.feature_file for r in catalogue.load().rules if r.id in rules}):
         (into / name).symlink_to(features_dir() / name)
     return str(into)
-
-
-_CAN_FORK = hasattr(os, "fork") and sys.platform.startswith("linux")
-
-
-def _forked(args: list[str]) -> subprocess.CompletedProcess[str]:
-    """Run the program in a forked child, as `python -m bru_conformance` (the other path) does in a fresh
-    interpreter: a process of its own (nothing leaks between variants) without paying the interpreter start
-    and the imports again (about 0.9 s of a 1.5 s targeted run). The parent has imported what a run needs
-    before any worker thread starts (`_warm`). The command line is run as a program, never imported: it
-    sits above this package (it imports `proving` for `explore` and `mutants`)."""
-    import runpy
-    import tempfile as _tempfile
-
-    _warm()
-    with _tempfile.TemporaryFile() as out, _tempfile.TemporaryFile() as err:
-        pid = os.fork()
-        if pid == 0:  # the child: never returns into the parent's code
-            code = 70
-            try:
-                os.dup2(out.fileno(), 1)
-                os.dup2(err.fileno(), 2)
-                sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115 - the child's own fds, closed by _exit
-                sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
-                sys.argv = ["bru-conformance", *args]
-                try:
-                    runpy.run_module("bru_conformance", run_name="__main__", alter_sys=True)
-                    code = 0
-                except SystemExit as exc:
-                    code = exc.code if isinstance(exc.code, int) else 1
-            except BaseException:
-                import traceback
-
-                traceback.print_exc()
-            finally:
-                sys.stdout.flush()
-                sys.stderr.flush()
-                os._exit(code)
-        _, status = os.waitpid(pid, 0)
-        out.seek(0)
-        err.seek(0)
-        return subprocess.CompletedProcess(args, os.waitstatus_to_exitcode(status), out.read().decode("utf-8", "replace"),
-                                           err.read().decode("utf-8", "replace"))
-
-
-_WARMED: list[bool] = []
-
-
-def _warm() -> None:
-    """Import everything a run imports, once, in the parent (forked children then start warm, and no
-    import lock is held by another thread at fork time)."""
-    if _WARMED:
-        return
-    _WARMED.append(True)
-    import importlib
-
-    from bru_conformance import reference
-
-    for module in ("click", "bru_conformance.run.runner", "bru_conformance.run.plugin", "bru_conformance.reporting.results",
-                   "bru_conformance.reporting.reports", "bru_conformance.scenario.server_world", "bru_conformance.scenario.probe",
-                   "pytest_bdd", "xdist", "hypothesis", "_hypothesis_pytestplugin", *reference.steps().MODULES):
-        importlib.import_module(module)
-    for name in ("system", "app", "server", "http_transport"):
-        reference.module(name)
-    from bru_conformance.reporting.reports import _env
-
-    for template in ("summary.md.j2", "report.html.j2"):  # compiled once, here, for every forked run
-        _env().get_template(template)
-    reference.module("mutants").all_mutants()
-    reference.module("controls").all_controls()
 
 
 def run_control(control: Any, profiles: tuple[str, ...] | None = None, workdir: Path | None = None) -> dict[str, Any]:
@@ -210,8 +138,8 @@ def run_matrix(mutants: list[Any], profiles: tuple[str, ...] | None = None, work
 
     rows: list[dict[str, Any]] = []
     control_rows: list[dict[str, Any]] = []
-    if _CAN_FORK:
-        _warm()
+    if forked.CAN_FORK:
+        forked.warm()  # before the pool's threads start
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         for kind, row in pool.map(one, jobs):
             (rows if kind == "mutant" else control_rows).append(row)

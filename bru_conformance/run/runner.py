@@ -66,6 +66,9 @@ def pytest_args(options: RunOptions) -> list[str]:
     args = [str(suite / "test_conformance.py"), "-c", str(suite / "pytest.ini"), "--rootdir", root,
             "-p", entry_plugin(), "--bru", "-p", "no:cacheprovider",
             "-p", "no:unraisableexception",  # its gc.collect() at exit costs 0.1-0.2 s a run; the suite's verdicts never used it
+            # the suite has no Hypothesis test (exploration drives Hypothesis itself), and no report shows pytest's
+            # captured logs or warnings summary: three plugins with hooks on every phase of every scenario run
+            "-p", "no:hypothesispytest", "-p", "no:logging", "-p", "no:warnings",
             "--bru-report-dir", str(options.report_dir.resolve()), "--bru-role", options.role]
     for profile in options.profiles:
         args += ["--bru-profile", profile]

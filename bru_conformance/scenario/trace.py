@@ -71,9 +71,17 @@ def to_json(value: Any) -> Any:
     return repr(value)
 
 
+_CHANGE_REQUEST_TYPES: dict[type, bool] = {}
+
+
 def is_change_request(value: object) -> bool:
-    """Duck-typed check (a runtime Protocol check would read the profile-gated `placeholder`)."""
-    return all(callable(getattr(type(value), m, None)) for m in ("acknowledge", "retry", "cancel"))
+    """Duck-typed check (a runtime Protocol check would read the profile-gated `placeholder`), once per type:
+    every call the app makes asks it of its result."""
+    kind = type(value)
+    found = _CHANGE_REQUEST_TYPES.get(kind)
+    if found is None:
+        found = _CHANGE_REQUEST_TYPES[kind] = all(callable(getattr(kind, m, None)) for m in ("acknowledge", "retry", "cancel"))
+    return found
 
 
 def _error(exc: BaseException) -> dict[str, Any]:
@@ -195,11 +203,12 @@ class TracingLibrary:
     def __getattr__(self, name: str) -> Any:
         if name not in self._NAMES:
             raise AttributeError(name)
-        target = getattr(self._inner, name)
+        getattr(self._inner, name)  # an implementation without it raises AttributeError here, as before
+        inner = self._inner
 
         def call(*args: Any) -> Any:
             params = dict(zip(_PARAMS.get(name, ()), args, strict=False))
-            result = _recorded(self._trace, APP_TO_SYSTEM, name, lambda: target(*args), params)
+            result = _recorded(self._trace, APP_TO_SYSTEM, name, lambda: getattr(inner, name)(*args), params)
             if name in self._QUIET:
                 self._trace.events[-1].result = {"count": len(result)}
             if is_change_request(result) and not isinstance(result, TracingChangeRequest):
@@ -207,6 +216,7 @@ class TracingLibrary:
                 return TracingChangeRequest(result, self._trace, job)
             return result
 
+        self.__dict__[name] = call  # made once per name: the next look-up finds it without __getattr__
         return call
 
 

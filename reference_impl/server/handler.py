@@ -112,8 +112,7 @@ class ConnectionHandler:
     # --- responses -----------------------------------------------------------------------------
 
     def note(self, **fields: Any) -> None:
-        with self.store.lock:
-            self.rec.update(fields)
+        self.store.note(self.rec, fields)
 
     def limit_value(self) -> bytes:
         if self.cfg.bare_integer_limit:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -91,6 +91,11 @@ class UploadServer:
     def exchanges(self) -> list[dict[str, Any]]:
         """Every request seen, in arrival order, with its (redacted) headers and what was answered."""
         return self.store.exchange_log()
+
+    def wait_for_exchanges(self, predicate: Callable[[list[dict[str, Any]]], bool], timeout: float = 10.0) -> bool:
+        """Block until `predicate` holds for the exchange log (a test's sync point with the connection threads);
+        False when `timeout` seconds pass without it."""
+        return self.store.wait_for(predicate, timeout)
 
     def upload_at(self, location: str | None) -> UploadView | None:
         """The upload a Location names, if any."""

@@ -65,6 +65,7 @@ class UploadStore:
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
+        self.changed = threading.Condition(self.lock)  # notified whenever an exchange record changes
         self._uploads: dict[str, _Upload] = {}
         self._tokens = 0
         self.exchanges: list[dict[str, Any]] = []
@@ -137,7 +138,19 @@ class UploadStore:
     def log(self, record: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
             self.exchanges.append(record)
+            self.changed.notify_all()
         return record
+
+    def note(self, record: dict[str, Any], fields: dict[str, Any]) -> None:
+        with self.lock:
+            record.update(fields)
+            self.changed.notify_all()
+
+    def wait_for(self, predicate: Any, timeout: float) -> bool:
+        """Block until `predicate(exchanges)` holds (checked whenever an exchange changes); False after `timeout`
+        seconds without it, a bound for a server that hangs, never a pause."""
+        with self.lock:
+            return self.changed.wait_for(lambda: predicate(self.exchanges), timeout)
 
     def exchange_log(self) -> list[dict[str, Any]]:
         with self.lock:
