@@ -55,6 +55,7 @@ from .transport import SimulatedServer, Transport
 _API = "PHPhotoLibrary."
 _JOB = "PHAssetResourceUploadJob."
 _CR = "PHAssetResourceUploadJobChangeRequest."
+_RESULT_VALUES = frozenset(ProcessingResult)  # what an extension may answer (built once, not per call)
 
 
 @dataclass
@@ -638,7 +639,7 @@ class ReferenceSystem:
         killed = False
         try:
             answer = drive(ext.process_jobs()) if self.profile.async_extension else ext.process()
-            result = ProcessingResult(answer) if isinstance(answer, int) and answer in set(ProcessingResult) else None
+            result = ProcessingResult(answer) if isinstance(answer, int) and answer in _RESULT_VALUES else None
             if result is None:
                 self.diagnostics.append(f"the extension answered {answer!r}, not a processing result: taken as a crash")
                 killed = True

@@ -137,5 +137,8 @@ def warm() -> None:
         _env().get_template(template)
     # parsed once into pytest-bdd's own cache, and each step line matched to its definition once
     warm_step_matches(pytest_bdd.feature.get_features([str(features_dir())]))
+    from bru_conformance import catalogue
+
+    catalogue.load()  # the rules' metadata, kept per process for unchanged files
     reference.module("mutants").all_mutants()
     reference.module("controls").all_controls()
