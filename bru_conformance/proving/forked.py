@@ -130,6 +130,18 @@ def warm() -> None:
         importlib.import_module(module)
     for name in ("system", "app", "server", "http_transport"):
         reference.module(name)
+    # what each session loads again otherwise: pytest's own plugins, the installed pytest11 plugins (allure,
+    # xdist, ...), the debugger pytest's debugging plugin pulls in, and rich for the command's summary table
+    from importlib.metadata import entry_points
+
+    from _pytest.config import default_plugins
+
+    for module in [f"_pytest.{name}" for name in default_plugins] + [ep.module for ep in entry_points(group="pytest11")] \
+            + ["pdb", "rich.console", "rich.table"]:
+        try:
+            importlib.import_module(module)
+        except ImportError:  # a plugin that cannot load here is pytest's to report in the run, not the warm-up's
+            pass
     from bru_conformance.reporting.reports import _env
     from bru_conformance.run.plugin import warm_step_matches
 
