@@ -28,8 +28,21 @@ def run_with(tmp_path: Path, command: str, timeout: float = 2.0) -> tuple[int, s
 
 
 def orphans(tmp_path: Path) -> list[str]:
+    """Faulty-adapter processes left by this test's run (found by the fault flag in their environment, so another
+    worker's run at the same moment is not counted)."""
     out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
-    return [line for line in out.splitlines() if str(ADAPTER) in line and "ps -eo" not in line]
+    mine = f"BRU_FAULT_FLAG={tmp_path / 'fault-done'}".encode()
+    left = []
+    for line in out.splitlines():
+        if str(ADAPTER) not in line or "ps -eo" in line:
+            continue
+        try:
+            environ = Path(f"/proc/{line.split()[0]}/environ").read_bytes().split(b"\0")
+        except OSError:  # ended in the meantime, or not ours to read: not left behind by this run
+            continue
+        if mine in environ:
+            left.append(line)
+    return left
 
 
 @pytest.mark.parametrize(("mode", "explanation"), [
