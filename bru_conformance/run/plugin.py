@@ -65,22 +65,26 @@ def server_url(config: pytest.Config) -> str:
     return config.stash[_SERVER][1]
 
 
-#: (step type, step text) -> the step definitions (pytest-bdd's contexts, by id) whose type and parser match it.
-#: Independent of any session: the step definitions live as long as the process (forked runs inherit what the
-#: parent computed, see `warm_step_matches`). Cleared when definitions are added (a team's own step modules).
-_MATCHES: dict[tuple[str, str], frozenset[int]] = {}
-_MATCHES_OVER: list[int] = [0]
+#: (step type, step text) -> the step definitions (pytest-bdd's contexts, by id, each held so that its id stays
+#: its own) whose type and parser match it. Independent of any session: the step definitions live as long as
+#: the process (forked runs inherit what the parent computed, see `warm_step_matches`). Cleared when the
+#: definitions change (a team's own step modules): pytest-bdd's registry is a weak dictionary, so its size and
+#: its newest entry tell.
+_MATCHES: dict[tuple[str, str], dict[int, Any]] = {}
+_MATCHES_OVER: list[Any] = [None]
 
 
-def _matching(step_type: str, text: str, registry: dict[Any, Any]) -> frozenset[int]:
-    if _MATCHES_OVER[0] != len(registry):
+def _matching(step_type: str, text: str, registry: Any) -> dict[int, Any]:
+    data = getattr(registry, "data", registry)
+    fingerprint = (len(data), id(next(reversed(data), None)))
+    if _MATCHES_OVER[0] != fingerprint:
         _MATCHES.clear()
-        _MATCHES_OVER[0] = len(registry)
+        _MATCHES_OVER[0] = fingerprint
     key = (step_type, text)
     found = _MATCHES.get(key)
     if found is None:
-        found = _MATCHES[key] = frozenset(id(c) for c in registry.values()
-                                          if (c.type is None or c.type == step_type) and c.parser.is_matching(text))
+        found = _MATCHES[key] = {id(c): c for c in registry.values()
+                                 if (c.type is None or c.type == step_type) and c.parser.is_matching(text)}
     return found
 
 
