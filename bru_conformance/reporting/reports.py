@@ -124,7 +124,7 @@ def _env() -> Environment:
     return env
 
 
-_FAILED_OUTCOMES = ("failed", "error")
+_FAILED_OUTCOMES = ("failed", "error")  # of a rule's verdict and of a scenario run alike
 
 
 def context(document: dict[str, Any]) -> dict[str, Any]:
@@ -134,7 +134,7 @@ def context(document: dict[str, Any]) -> dict[str, Any]:
     return {"doc": document, "areas": area_table(document), "practice": practice, "field": field,
             "not_applicable": [r for r in rules if r["verdict"] == "not-applicable"],
             # a fault of the adapter is not a failure of the implementation: listed apart (issue 12)
-            "failed": [r for r in rules if r["verdict"] in ("failed", "error")
+            "failed": [r for r in rules if r["verdict"] in _FAILED_OUTCOMES
                        and any(s["outcome"] in _FAILED_OUTCOMES and s.get("kind") != "field" for s in r["scenarios"])],
             "adapter_errors": [(r, s) for r in rules for s in r["scenarios"] if s["outcome"] == "adapter-error"],
             "waived": [r for r in rules if r["verdict"] == "waived" or any(s.get("waiver") for s in r["scenarios"])],

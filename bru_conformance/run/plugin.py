@@ -119,15 +119,16 @@ def _memoize_step_lookup() -> None:
 
     registry = bdd_scenario.step_function_context_registry
 
-    def caches(fixturemanager: Any) -> tuple[dict[Any, list[tuple[Any, Any]]], dict[tuple[Any, ...], list[Any]]]:
+    def caches(fixturemanager: Any) -> tuple[dict[Any, list[tuple[Any, Any]]], dict[tuple[Any, ...], list[Any]], dict[tuple[Any, ...], Any]]:
+        """The session's visible definitions per module, matching definitions and chosen context per step line."""
         found = getattr(fixturemanager, "_bru_step_caches", None)
         if found is None:
-            found = ({}, {})
+            found = ({}, {}, {})
             fixturemanager._bru_step_caches = found
         return found
 
     def step_defs(fixturemanager: Any, node: Any) -> list[tuple[Any, Any]]:
-        visible, _ = caches(fixturemanager)
+        visible = caches(fixturemanager)[0]
         module = getattr(node, "module", None)
         if module not in visible:
             visible[module] = [(fixturedef, registry[fixturedef.func])
@@ -137,7 +138,7 @@ def _memoize_step_lookup() -> None:
         return visible[module]
 
     def find(step: Any, fixturemanager: Any, node: Any) -> list[Any]:
-        _, memo = caches(fixturemanager)
+        memo = caches(fixturemanager)[1]
         key = (step.type, step.name, getattr(node, "module", None))
         if key not in memo:
             matching = _matching(step.type, step.name, registry)
@@ -150,10 +151,14 @@ def _memoize_step_lookup() -> None:
     def get_step_function(request: Any, step: Any) -> Any:
         """pytest-bdd injects the matching definitions as a temporary fixture and asks pytest for its value, which
         is the definition's context, from the last of them in scope order (the closest scope wins); the same
-        definition, taken directly (a tenth of a run's time went to the detour)."""
-        candidates = sorted(find(step, request._fixturemanager, request.node),
-                            key=lambda fixturedef: list(bdd_scenario.iterparentnodeids(fixturedef.baseid)))
-        return registry[candidates[-1].func] if candidates else None
+        definition, taken directly (a tenth of a run's time went to the detour), and once per step line."""
+        chosen = caches(request._fixturemanager)[2]
+        key = (step.type, step.name, getattr(request.node, "module", None))
+        if key not in chosen:
+            candidates = sorted(find(step, request._fixturemanager, request.node),
+                                key=lambda fixturedef: list(bdd_scenario.iterparentnodeids(fixturedef.baseid)))
+            chosen[key] = registry[candidates[-1].func] if candidates else None
+        return chosen[key]
 
     bdd_scenario.get_step_function = get_step_function
     # pytest-bdd also computes each step function's signature twice per step it runs; a signature is immutable
@@ -440,11 +445,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.when == "teardown":
         world = item.stash.get(_WORLD, None)
         if world is not None:
-            del item.stash[_WORLD]  # its evidence is taken below; the item must not keep the world alive
-        if world is not None:
+            del item.stash[_WORLD]  # its evidence is taken here; the item must not keep the world alive
             outcome.notes = list(world.notes)
-        if world is not None and outcome.outcome not in ("passed", "incomplete"):  # evidence where a verdict needs explaining
-            outcome.trace = world.trace.as_json(last=40)
+            if outcome.outcome not in ("passed", "incomplete"):  # evidence where a verdict needs explaining
+                outcome.trace = world.trace.as_json(last=40)
         _, steps = _rendered(item)
         if steps is not None:
             outcome.steps = steps
