@@ -162,3 +162,51 @@ def test_failed_jobs_filling_every_slot_do_not_deadlock_when_retries_check_the_l
     system.advance(24 * 3600)
     assert system.server_received() == {f"r{i}": 1 for i in range(5)}
     assert set(app.uploaded_resources()) == {f"r{i}" for i in range(5)}
+
+
+_RIDS = st.sampled_from([f"r{i}" for i in range(5)])
+_JIDS = st.sampled_from([None, "j0", "j1", "j2"])
+_OPS = st.lists(st.one_of(
+    st.tuples(st.just("set"), _RIDS, _JIDS), st.tuples(st.just("pop"), _RIDS, _JIDS),
+    st.tuples(st.just("del"), _RIDS, _JIDS), st.tuples(st.just("popitem"), _RIDS, _JIDS),
+    st.tuples(st.just("setdefault"), _RIDS, _JIDS), st.tuples(st.just("update"), _RIDS, _JIDS),
+    st.tuples(st.just("ior"), _RIDS, _JIDS), st.tuples(st.just("clear"), _RIDS, _JIDS),
+    st.tuples(st.just("copy"), _RIDS, _JIDS), st.tuples(st.just("pickle"), _RIDS, _JIDS)), max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_OPS)
+def test_the_in_flight_map_finds_each_jobs_resource_as_a_scan_would(ops: list[tuple[str, str, str | None]]) -> None:
+    """`InFlight` answers "which resource did this job carry" from an index instead of a scan: after any sequence
+    of dict operations (those mutants and controls use on the map directly included) it holds what a plain dict
+    holds, in the same order, and the index names the first resource in order under each job, as the scan did."""
+    import pickle
+
+    from reference_impl.app import InFlight
+
+    flight, model = InFlight(), {}
+    for op, rid, jid in ops:
+        if op == "set":
+            flight[rid] = model[rid] = jid
+        elif op == "pop":
+            assert flight.pop(rid, "none") == model.pop(rid, "none")
+        elif op == "del" and rid in model:
+            del flight[rid], model[rid]
+        elif op == "popitem" and model:
+            assert flight.popitem() == model.popitem()
+        elif op == "setdefault":
+            assert flight.setdefault(rid, jid) == model.setdefault(rid, jid)
+        elif op == "update":
+            flight.update({rid: jid}), model.update({rid: jid})
+        elif op == "ior":
+            flight |= {rid: jid}
+            model |= {rid: jid}
+        elif op == "clear":
+            flight.clear(), model.clear()
+        elif op == "copy":
+            flight = flight.copy()
+        elif op == "pickle":
+            flight = pickle.loads(pickle.dumps(flight))
+        assert type(flight) is InFlight and list(flight.items()) == list(model.items())
+        for job in ("j0", "j1", "j2"):
+            assert flight.resource_for(job) == next((r for r, j in model.items() if j == job), None)
