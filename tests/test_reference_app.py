@@ -210,3 +210,22 @@ def test_the_in_flight_map_finds_each_jobs_resource_as_a_scan_would(ops: list[tu
         assert type(flight) is InFlight and list(flight.items()) == list(model.items())
         for job in ("j0", "j1", "j2"):
             assert flight.resource_for(job) == next((r for r, j in model.items() if j == job), None)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["r0", "r1", "r2"]), st.sampled_from(["https://a/u", "https://b/u"]),
+                          st.sampled_from(["t1", "t2"])), max_size=30))
+def test_the_servers_attempt_log_gives_back_every_attempt_in_order(sent: list[tuple[str, str, str]]) -> None:
+    """The simulated server keeps its attempts compactly (`AttemptLog`: equal destinations stored once): what it
+    gives back is every (resource, destination) pair in the order sent, each destination equal to the one sent."""
+    from bru_conformance.protocol import Request
+    from reference_impl.transport import AttemptLog
+
+    log, model = AttemptLog(), []
+    for rid, url, token in sent:
+        attempt = (rid, Request.make(url, headers={"Authorization": f"Bearer {token}"}))
+        log.append(attempt)
+        model.append(attempt)
+    assert list(log) == model and len(log) == len(model)
+    assert [log[i] for i in range(len(model))] == model
+    assert len(log._destinations) <= 4  # two URLs, two tokens: the log holds each distinct destination once

@@ -235,3 +235,31 @@ def test_an_adapter_that_cannot_start_stops_the_run_with_one_line(tmp_path: Path
     assert "Traceback" not in out and "INTERNALERROR" not in out, out[-3000:]
     assert [line for line in out.splitlines() if "the implementation under test could not start" in line], out[-2000:]
     assert not (report / "results.json").exists()
+
+
+@pytest.mark.parametrize("collected", [True, False], ids=["as-built", "without-the-collection-per-run"])
+def test_each_scenario_s_world_is_freed_before_the_next_run_starts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  collected: bool) -> None:
+    """A world is a web of reference cycles, so only the cyclic collector frees it; the plugin collects the youngest
+    generation when a scenario run ends, so the heap does not fill with dead worlds for the oldest generation's
+    collections to walk. Checked with a weak reference per world (tests/plugins/worlds_freed.py); and without that
+    collection the same check fails, so it can."""
+    from bru_conformance.run import plugin
+    from tests.cli import bru as forked_bru
+
+    if not collected:
+        def leave_the_collector_alone(item: Any, nextitem: Any) -> Any:
+            return (yield)
+
+        monkeypatch.setattr(plugin, "pytest_runtest_protocol", pytest.hookimpl(wrapper=True)(leave_the_collector_alone))
+    counts = tmp_path / "freed.json"
+    proc = forked_bru("run", "--report-dir", str(tmp_path / "r"), "--no-allure", "--quiet", "--role", "system",
+                      "--profile", "ios-27.0", "-p", "tests.plugins.worlds_freed", "-k", "LIM or ACK",
+                      env={**os.environ, "BRU_TEST_WORLDS_FREED": str(counts), "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    got = json.loads(counts.read_text(encoding="utf-8"))
+    assert got["runs"] >= 20, got
+    if collected:
+        assert got["freed"] == got["runs"], f"{got['runs'] - got['freed']} of {got['runs']} worlds outlived their run"
+    else:
+        assert got["freed"] < got["runs"] / 2, got
