@@ -78,6 +78,29 @@ def _without_local_constants() -> Iterator[None]:
         cache.cache.clear()
 
 
+_HEAP_SETTLED: list[bool] = []
+
+
+def _settle_heap() -> None:
+    """Once per process: load the step vocabulary the machines drive, collect, and freeze what exists.
+
+    Modules, the step definitions and the catalogue live as long as the process; left in the collector's
+    sight, every full collection of an exploration walked them again (0.24 s of a 2.1 s benchmark, 76,000
+    objects; frozen: 0.06 s, 36,000). Only once: freezing later would also freeze the garbage of the
+    explorations before it, which nothing would free."""
+    if _HEAP_SETTLED:
+        return
+    import gc
+    import pkgutil
+
+    package = reference.steps()
+    for module in pkgutil.iter_modules(package.__path__):
+        reference.steps(module.name)
+    gc.collect()
+    gc.freeze()
+    _HEAP_SETTLED.append(True)
+
+
 def explore(role: str, config: Config, *, budget: int = 50, seed: int = 0, steps_per_example: int = 25,
             report_dir: Path | None = None, shrink: bool = True) -> Outcome:
     """Run one machine for `budget` examples; on failure shrink (unless `shrink` is off: the first failing
@@ -107,6 +130,7 @@ def explore(role: str, config: Config, *, budget: int = 50, seed: int = 0, steps
                 run_state_machine_as_test(machine, settings=chosen)
             finally:
                 hypothesis.core.global_force_seed = saved
+    _settle_heap()
     before, started = STEP_COUNTER[0], time.perf_counter()
     outcome = Outcome(role, budget, 0, 0.0)
     try:
