@@ -304,3 +304,41 @@ def test_allure_results_are_the_documents_allure_itself_would_write() -> None:
     container = TestResultContainer(uuid="c", children=["u"], befores=[], afters=[])
     for item in (result, container, step):
         assert _plain(item) == asdict(item, filter=lambda _, v: v or v is False)
+
+
+def _allure_tests(report: Path) -> dict[str, dict]:
+    tests = {}
+    for path in (report / "allure-results").glob("*-result.json"):
+        doc = json.loads(path.read_text())
+        key = doc["fullName"] + repr(sorted((p["name"], p["value"]) for p in doc.get("parameters", [])))
+        tests[key] = doc
+    return tests
+
+
+def _same_run(value: object) -> object:
+    """The thread label names the process: another in each run."""
+    return [x for x in value if x.get("name") != "thread"] if isinstance(value, list) else value
+
+
+def test_allure_labels_in_one_update_are_what_the_dynamic_api_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The labels, links and profile parameter written into the open result in one update are the ones (in the
+    same order) `allure.dynamic.*` writes; and the steps carry the parameters parsed from their text, not the
+    `world` fixture the plugin would record in every step."""
+    from bru_conformance.reporting import allure
+    from tests.cli import bru
+
+    lean = bru("run", "--report-dir", str(tmp_path / "lean"), "--quiet", "-k", "ACK-05 or LIM-02")
+    monkeypatch.setattr(allure, "_lifecycle", lambda: None)
+    monkeypatch.setattr(allure, "leaner_steps", lambda: None)
+    dynamic = bru("run", "--report-dir", str(tmp_path / "dynamic"), "--quiet", "-k", "ACK-05 or LIM-02")
+    assert lean.returncode == dynamic.returncode == 0, lean.stdout[-1000:] + dynamic.stdout[-1000:]
+    got, want = _allure_tests(tmp_path / "lean"), _allure_tests(tmp_path / "dynamic")
+    assert got.keys() == want.keys() and len(got) >= 4
+    for key, doc in got.items():
+        for field in ("labels", "links", "parameters", "name", "status"):
+            assert _same_run(doc.get(field)) == _same_run(want[key].get(field)), (key, field)
+        lean_steps, dynamic_steps = doc["steps"], want[key]["steps"]
+        assert [s["name"] for s in lean_steps] == [s["name"] for s in dynamic_steps]
+        assert any(p["name"] == "world" for s in dynamic_steps for p in s.get("parameters", []))  # what it drops
+        for mine, theirs in zip(lean_steps, dynamic_steps, strict=True):
+            assert mine.get("parameters", []) == [p for p in theirs.get("parameters", []) if p["name"] != "world"]

@@ -154,3 +154,11 @@ def warm() -> None:
     catalogue.load()  # the rules' metadata, kept per process for unchanged files
     reference.module("mutants").all_mutants()
     reference.module("controls").all_controls()
+    # What a child inherits stays out of the collector's sight (the pattern `gc.freeze` was made for): each child
+    # collects fully at the start of its run, and walking the inherited heap wrote to every page of it, which
+    # the kernel then copied for the child. Measured over 8 forked APP runs: 7.4-7.7 s against 8.2-9.4 s, and a
+    # fifth fewer page faults.
+    import gc
+
+    gc.collect()
+    gc.freeze()

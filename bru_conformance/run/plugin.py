@@ -178,6 +178,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
     if allure.active(config):
         allure.faster_writer()
+        allure.leaner_steps()
     config.addinivalue_line("markers", "bru(tag): a Gherkin tag of the conformance catalogue")
     command = config.getoption("--bru-adapter-cmd")
     try:
