@@ -342,3 +342,36 @@ def test_allure_labels_in_one_update_are_what_the_dynamic_api_writes(tmp_path: P
         assert any(p["name"] == "world" for s in dynamic_steps for p in s.get("parameters", []))  # what it drops
         for mine, theirs in zip(lean_steps, dynamic_steps, strict=True):
             assert mine.get("parameters", []) == [p for p in theirs.get("parameters", []) if p["name"] != "world"]
+
+
+def test_allure_result_files_are_all_made_by_the_writer_process_or_by_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`ResultFiles`: what the run hands to the writer process is made whole; if the writer dies on the way or
+    cannot start, the run makes every file itself at `close`. No file is lost and none is left half written."""
+    import subprocess as sp
+
+    from bru_conformance.reporting.allure_files import ResultFiles
+
+    def files(directory: Path) -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in directory.iterdir()}
+
+    payload = {f"{i:04d}-result.json": json.dumps({"n": i, "pad": "x" * (i * 37 % 5000)}).encode() for i in range(300)}
+    for case in ("writer", "killed", "no-process"):
+        directory = tmp_path / case
+        directory.mkdir()
+        if case == "no-process":
+            def refuse(*args: object, **kwargs: object) -> None:
+                raise OSError("no processes here")
+
+            monkeypatch.setattr(sp, "Popen", refuse)
+        out = ResultFiles(directory)
+        for n, (name, data) in enumerate(payload.items()):
+            if case == "killed" and n == 100:
+                out._writer.kill()  # type: ignore[union-attr]
+                out._writer.wait()  # type: ignore[union-attr]
+            out.write(name, data)
+        made_here = out.close()
+        assert files(directory) == payload, case
+        assert (made_here > 0) == (case == "killed"), (case, made_here)  # only a dead writer leaves work to redo
+        out.write("late-result.json", b"{}")  # after close: made at once, here
+        assert (directory / "late-result.json").read_bytes() == b"{}"
+        monkeypatch.undo()

@@ -38,7 +38,11 @@ _PROCESS = pytest.StashKey[Any]()
 _SERVER = pytest.StashKey[Any]()
 
 
+@pytest.hookimpl(trylast=True)  # after allure-pytest-bdd's end of the session
 def pytest_unconfigure(config: pytest.Config) -> None:
+    from bru_conformance.reporting import allure
+
+    allure.finish_writing()  # every Allure result file made before anyone reads the directory
     process = config.stash.get(_PROCESS, None)
     if process is not None:
         process.close()
