@@ -244,14 +244,14 @@ def test_each_scenario_s_world_is_freed_before_the_next_run_starts(tmp_path: Pat
     generation when a scenario run ends, so the heap does not fill with dead worlds for the oldest generation's
     collections to walk. Checked with a weak reference per world (tests/plugins/worlds_freed.py); and without that
     collection the same check fails, so it can."""
-    from bru_conformance.run import plugin
+    from bru_conformance.run import heap
     from tests.cli import bru as forked_bru
 
     if not collected:
         def leave_the_collector_alone(item: Any, nextitem: Any) -> Any:
             return (yield)
 
-        monkeypatch.setattr(plugin, "pytest_runtest_protocol", pytest.hookimpl(wrapper=True)(leave_the_collector_alone))
+        monkeypatch.setattr(heap, "pytest_runtest_protocol", pytest.hookimpl(wrapper=True)(leave_the_collector_alone))
     counts = tmp_path / "freed.json"
     proc = forked_bru("run", "--report-dir", str(tmp_path / "r"), "--no-allure", "--quiet", "--role", "system",
                       "--profile", "ios-27.0", "-p", "tests.plugins.worlds_freed", "-k", "LIM or ACK",

@@ -124,7 +124,7 @@ def warm() -> None:
     from bru_conformance import reference
     from bru_conformance.resources import features_dir
 
-    for module in ("click", "bru_conformance.run.runner", "bru_conformance.run.plugin",
+    for module in ("click", "bru_conformance.run.runner", "bru_conformance.run.plugin", "bru_conformance.run.heap",
                    "bru_conformance.reporting.results", "bru_conformance.reporting.reports", "bru_conformance.scenario.server_world",
                    "bru_conformance.scenario.probe", "pytest_bdd", "pytest_bdd.plugin", "xdist", *reference.steps().MODULES):
         importlib.import_module(module)

@@ -49,7 +49,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if config.getoption("--bru") and not config.pluginmanager.has_plugin("bru_conformance.run.plugin"):
-        import importlib
+    if not config.getoption("--bru"):
+        return
+    import importlib
 
-        config.pluginmanager.register(importlib.import_module("bru_conformance.run.plugin"), "bru_conformance.run.plugin")
+    for name in ("bru_conformance.run.plugin", "bru_conformance.run.heap"):  # the run, and its garbage collection
+        if not config.pluginmanager.has_plugin(name):
+            config.pluginmanager.register(importlib.import_module(name), name)
