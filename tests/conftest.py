@@ -14,17 +14,17 @@ import pytest
 
 #: seconds one file took, summed over its tests (test_mutants runs 2 threads of its own)
 MEASURED_SECONDS = {
-    "test_controls_system.py": 74,
-    "test_explore.py": 71,
-    "test_examples.py": 69,
-    "test_controls_app.py": 60,
-    "test_mutants.py": 55,
-    "test_adapters.py": 47,
-    "test_run_integrity.py": 32,
-    "test_cli_run.py": 30,
-    "test_reports.py": 26,
-    "test_adapter_faults.py": 16,
-    "test_controls_server.py": 10,
+    "test_examples.py": 70,
+    "test_controls_system.py": 66,
+    "test_explore.py": 56,
+    "test_controls_app.py": 52,
+    "test_adapters.py": 45,
+    "test_mutants.py": 39,
+    "test_run_integrity.py": 34,
+    "test_cli_run.py": 29,
+    "test_reports.py": 27,
+    "test_adapter_faults.py": 15,
+    "test_controls_server.py": 9,
 }
 
 
