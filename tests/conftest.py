@@ -4,7 +4,7 @@
 few files taking a minute or more, that order can leave one worker running a long file at the end while
 the other sits idle. Longest first is the classic fix for that kind of scheduling: the short files fill
 in the gaps at the end. The weights are seconds measured with `pytest --durations=0` on the project's 2-core
-machine (2026-12-01, after this session's speed-ups). A file that is not listed keeps its place after the listed ones. Only the order changes,
+machine (2026-12-02). A file that is not listed keeps its place after the listed ones. Only the order changes,
 never which tests run.
 """
 
