@@ -38,8 +38,12 @@ def steps(name: str = "") -> ModuleType:
 
 def _loaded(name: str) -> ModuleType:
     """The module, from `sys.modules` once imported: exploration asks for step modules 17,000 times a benchmark,
-    and `import_module` takes the import machinery's locks each time (2 % of it, profiled)."""
-    return sys.modules.get(name) or importlib.import_module(name)
+    and `import_module` takes the import machinery's locks each time (2 % of it, profiled). A module another
+    thread is still importing goes through `import_module`, which waits for it."""
+    found = sys.modules.get(name)
+    if found is None or getattr(getattr(found, "__spec__", None), "_initializing", False):
+        return importlib.import_module(name)
+    return found
 
 
 def implementation() -> Any:

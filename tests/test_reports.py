@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -328,7 +329,7 @@ def test_allure_labels_in_one_update_are_what_the_dynamic_api_writes(tmp_path: P
     from tests.cli import bru
 
     lean = bru("run", "--report-dir", str(tmp_path / "lean"), "--quiet", "-k", "ACK-05 or LIM-02")
-    monkeypatch.setattr(allure, "_lifecycle", lambda: None)
+    monkeypatch.setattr(allure, "_lifecycles", lambda: [])
     monkeypatch.setattr(allure, "leaner_steps", lambda: None)
     dynamic = bru("run", "--report-dir", str(tmp_path / "dynamic"), "--quiet", "-k", "ACK-05 or LIM-02")
     assert lean.returncode == dynamic.returncode == 0, lean.stdout[-1000:] + dynamic.stdout[-1000:]
@@ -375,3 +376,77 @@ def test_allure_result_files_are_all_made_by_the_writer_process_or_by_the_run(tm
         out.write("late-result.json", b"{}")  # after close: made at once, here
         assert (directory / "late-result.json").read_bytes() == b"{}"
         monkeypatch.undo()
+
+
+_HAND_OVER = """
+import os, sys, json
+from pathlib import Path
+from bru_conformance.reporting.allure_files import ResultFiles
+out = ResultFiles(Path(sys.argv[1]))
+for i in range(40):
+    out.write(f"{i:03d}-result.json", json.dumps({"n": i}).encode())
+print(out._writer.pid, flush=True)
+os._exit(1)  # as a killed run ends: no close, no atexit
+"""
+
+
+def test_allure_result_files_handed_over_are_made_even_if_the_run_dies_at_once(tmp_path: Path) -> None:
+    """What the run handed to the writer is in the pipe, and the writer (in a session of its own) makes all of it
+    when the run ends without closing anything (`os._exit`, a kill)."""
+    import select
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", _HAND_OVER, str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    fd = os.pidfd_open(int(proc.stdout.strip()))
+    try:
+        assert select.select([fd], [], [], 60)[0], "the writer did not end after the run died"  # a bound, not a pause
+    finally:
+        os.close(fd)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{i:03d}-result.json" for i in range(40)]
+    assert [json.loads((tmp_path / f"{i:03d}-result.json").read_text())["n"] for i in range(40)] == list(range(40))
+
+
+def test_a_forked_child_leaves_its_parent_s_allure_writer_alone(tmp_path: Path) -> None:
+    """A forked run (`proving.forked`) inherits the parent's open result files: closing them in the child returns at
+    once, and the parent's files are all made when the parent closes."""
+    from bru_conformance.reporting.allure_files import ResultFiles
+
+    out = ResultFiles(tmp_path)
+    for i in range(10):
+        out.write(f"{i}-result.json", b"{}")
+    import select
+    import signal
+
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0 if out.close() == 0 and out._writer is not None else 1)
+    fd = os.pidfd_open(pid)
+    try:
+        if not select.select([fd], [], [], 60)[0]:  # a bound for a child that waits on its parent's writer
+            os.kill(pid, signal.SIGKILL)
+    finally:
+        os.close(fd)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert out.close() == 0  # the writer made them all
+    assert len(list(tmp_path.iterdir())) == 10
+
+
+def test_a_bru_session_puts_allure_s_own_writer_back_when_it_ends(tmp_path: Path) -> None:
+    """The faster Allure writer and the leaner steps are for the conformance session only: a team's session in
+    the same process afterwards gets allure-pytest-bdd as installed."""
+    import sys
+
+    script = (
+        "import sys, pytest, allure_commons.logger as L, allure_pytest_bdd.steps as S\n"
+        "before = (L.AllureFileLogger._report_item, S.add_step_parameters, S.get_step_uuid)\n"
+        "from bru_conformance.run.runner import RunOptions, pytest_args\n"
+        "from pathlib import Path\n"
+        "options = RunOptions(report_dir=Path(sys.argv[1]), quiet=True, extra=['-k', 'ACT-07'])\n"
+        "code = pytest.main(pytest_args(options))\n"
+        "after = (L.AllureFileLogger._report_item, S.add_step_parameters, S.get_step_uuid)\n"
+        "print(code, before == after, not hasattr(L.AllureFileLogger, '_bru_fast'))\n")
+    proc = subprocess.run([sys.executable, "-c", script, str(tmp_path / "reports")], capture_output=True, text=True, timeout=300)
+    assert proc.stdout.strip().splitlines()[-1] == "0 True True", proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert list((tmp_path / "reports" / "allure-results").glob("*-result.json"))

@@ -146,7 +146,8 @@ def test_the_suite_runs_inside_a_team_s_own_pytest_session(tmp_path: Path) -> No
     tests = tmp_path / "tests"
     tests.mkdir()
     (tests / "test_photokit_conformance.py").write_text("from bru_conformance.suite.test_conformance import *  # noqa: F401,F403\n")
-    (tests / "test_own.py").write_text("def test_the_team_s_own_test():\n    assert 1 + 1 == 2\n")
+    (tests / "test_own.py").write_text("import gc\n\n\ndef test_the_team_s_own_test():\n    assert 1 + 1 == 2\n"
+                                       "    assert gc.get_threshold()[0] < 20_000  # the run's collection tuning is for its scenarios only\n")
     proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--bru", "--bru-adapter", "team_adapter:factory",
                            "--bru-report-dir", "reports", "--bru-role", "app", "--bru-profile", "ios-27.0",
                            "-k", "ACT-07 or team_s_own", "tests"], capture_output=True, text=True, cwd=tmp_path, timeout=600,

@@ -136,6 +136,8 @@ def scaling(sizes: tuple[int, ...] = (10_000, 100_000, 1_000_000), job_limit: in
     13.9 on unchanged code, the spread of the machine, not of the reference)."""
     list(initial_backup(1_000, job_limit))
     for small, large in itertools.pairwise(sizes):
+        if large <= small or large % small:
+            raise ValueError(f"scaling compares sizes that are multiples of the one before, ascending: {sizes}")
         k = large // small
         turns = _SCALING_TURNS if large <= _SCALING_TURNS_UP_TO else 1
         best_small = best_large = float("inf")

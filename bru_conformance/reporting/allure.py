@@ -31,8 +31,9 @@ def faster_writer() -> None:
     """allure-python-commons turns each result into a dict with `attr.asdict`, writes it with the stdlib `json` and
     makes its file, all in the run. Here: the same document (`_plain`, byte-for-byte what `asdict` gives, a test
     compares them) through orjson, its file made by a writer process beside the run (`allure_files`), under a
-    temporary name renamed into place as before. `finish_writing` waits for those files at the session's end.
-    Applied only where the writer has the shape this was written against; otherwise Allure's own writer stays."""
+    temporary name renamed into place as before. For the session only: `finish_writing` waits for those files at
+    its end and puts Allure's own writer back. Applied only where the writer has the shape this was written
+    against; otherwise Allure's own writer stays."""
     import uuid
 
     import orjson
@@ -44,28 +45,49 @@ def faster_writer() -> None:
 
     def _report_item(self, item):  # type: ignore[no-untyped-def]
         files = self.__dict__.get("_bru_files")
-        if files is None:
+        if files is None or files.owner != os.getpid():
             from bru_conformance.reporting.allure_files import ResultFiles
 
             files = self._bru_files = ResultFiles(self._report_dir)
-            if not _OPEN_FILES:
+            _OPEN_FILES.append(files)
+            if not _AT_EXIT:
                 import atexit
 
                 atexit.register(finish_writing)  # a session that never reaches its end still loses no file
-            _OPEN_FILES.append(files)
+                _AT_EXIT.append(True)
         files.write(item.file_pattern.format(prefix=uuid.uuid4()), orjson.dumps(_plain(item)))
 
-    writer._report_item = _report_item
-    writer._bru_fast = True
+    _patch(writer, "_report_item", _report_item)
+    _patch(writer, "_bru_fast", True)
 
 
 _OPEN_FILES: list[Any] = []
+_AT_EXIT: list[bool] = []
+_MISSING = object()
+_PATCHES: list[tuple[Any, str, Any]] = []  # (owner, attribute, what it was): undone when the session ends
+
+
+def _patch(owner: Any, name: str, value: Any) -> None:
+    _PATCHES.append((owner, name, vars(owner).get(name, _MISSING)))
+    setattr(owner, name, value)
 
 
 def finish_writing() -> None:
-    """Every result file of the session made (called when the session ends, after Allure's own last words)."""
-    while _OPEN_FILES:
-        _OPEN_FILES.pop().close()
+    """When the session ends (after Allure's own last words): every result file of this process made, and
+    allure-pytest-bdd's code put back as it was, so a team's own session in the same process gets Allure's own
+    behaviour. A file set is dropped from the list only once it is closed: an interrupted close is redone at
+    exit. The patches are undone even if writing fails."""
+    try:
+        while _OPEN_FILES:
+            _OPEN_FILES[-1].close()
+            _OPEN_FILES.pop()
+    finally:
+        while _PATCHES:
+            owner, name, before = _PATCHES.pop()
+            if before is _MISSING:
+                delattr(owner, name)
+            else:
+                setattr(owner, name, before)
 
 
 _FIELDS: dict[type, tuple[str, ...] | None] = {}
@@ -95,19 +117,22 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _lifecycle() -> Any:
-    """allure-pytest-bdd's lifecycle (the object its own API hooks update the open test result through), or None."""
-    return _find_lifecycle()
+def _lifecycles() -> list[Any]:
+    """allure-pytest-bdd's lifecycles (what its API hooks update the open test result through), one per
+    session registered in this process (a team's session around ours has its own), as the dynamic API reaches
+    each of them."""
+    return _find_lifecycles()
 
 
-def _find_lifecycle() -> Any:
+def _find_lifecycles() -> list[Any]:
     import allure_commons
 
+    found: dict[int, Any] = {}
     for plugin in allure_commons.plugin_manager.get_plugins():
         lifecycle = getattr(plugin, "lifecycle", None)
         if getattr(lifecycle, "update_test_case", None) is not None:
-            return lifecycle
-    return None
+            found.setdefault(id(lifecycle), lifecycle)
+    return list(found.values())
 
 
 def label_scenario(rule: Any, profile: str | None) -> None:
@@ -123,23 +148,24 @@ def label_scenario(rule: Any, profile: str | None) -> None:
     epic, story = f"{rule.area} {AREAS[rule.area]}", f"{rule.id} {rule.title}"
     severity = SEVERITY.get(rule.level, "normal")
     links = [(SOURCES[key], f"source {key}: {label(key)}") for key in rule.tags.sources]
-    lifecycle = _lifecycle()
-    if lifecycle is None:
+    lifecycles = _lifecycles()
+    if not lifecycles:
         _label_dynamically(rule, profile, epic, story, severity, links)
         return
     from allure_commons.model2 import Label, Link, Parameter
     from allure_commons.utils import represent
 
-    with lifecycle.update_test_case() as result:
-        if result is None:
-            return
-        result.labels.extend(Label(name=name, value=value) for name, value in
-                             (("epic", epic), ("story", story), ("severity", severity), ("rule", rule.id), ("level", rule.level)))
-        result.links.extend(Link(url=url, name=name, type="link") for url, name in links)
-        if profile:  # the pytest parametrization's own copy, shown quoted, gives way to one profile parameter
-            result.parameters = [p for p in result.parameters if p.name != "bru_profile"]
-            result.parameters.append(Parameter(name="profile", value=represent(profile)))
-            result.labels.append(Label(name="tag", value=profile))
+    labels = [("epic", epic), ("story", story), ("severity", severity), ("rule", rule.id), ("level", rule.level)]
+    for lifecycle in lifecycles:
+        with lifecycle.update_test_case() as result:
+            if result is None:
+                continue
+            result.labels.extend(Label(name=name, value=value) for name, value in labels)
+            result.links.extend(Link(url=url, name=name, type="link") for url, name in links)
+            if profile:  # the pytest parametrization's own copy, shown quoted, gives way to one profile parameter
+                result.parameters = [p for p in result.parameters if p.name != "bru_profile"]
+                result.parameters.append(Parameter(name="profile", value=represent(profile)))
+                result.labels.append(Label(name="tag", value=profile))
 
 
 def _label_dynamically(rule: Any, profile: str | None, epic: str, story: str, severity: str,
@@ -161,12 +187,10 @@ def _label_dynamically(rule: Any, profile: str | None, epic: str, story: str, se
 
 def _drop_parameter(name: str) -> None:
     """Remove a parameter allure-pytest-bdd recorded from the pytest parametrization (it has no API for it)."""
-    lifecycle = _find_lifecycle()
-    if lifecycle is None:
-        return
-    with lifecycle.update_test_case() as result:
-        if result is not None and getattr(result, "parameters", None):
-            result.parameters = [p for p in result.parameters if p.name != name]
+    for lifecycle in _find_lifecycles():
+        with lifecycle.update_test_case() as result:
+            if result is not None and getattr(result, "parameters", None):
+                result.parameters = [p for p in result.parameters if p.name != name]
 
 
 def leaner_steps() -> None:
@@ -199,12 +223,13 @@ def leaner_steps() -> None:
     def get_step_uuid(step: Any) -> str:
         return by_number(id(step))
 
-    steps.add_step_parameters, steps._bru_lean = add_step_parameters, True
+    _patch(steps, "add_step_parameters", add_step_parameters)
+    _patch(steps, "_bru_lean", True)
     probe = object()
     if uuid_of(probe) == get_step_uuid(probe):  # the same ids as the plugin's own, or its own stays
-        steps.get_step_uuid = get_step_uuid
+        _patch(steps, "get_step_uuid", get_step_uuid)
         if getattr(pytest_bdd_listener, "get_step_uuid", None) is uuid_of:
-            pytest_bdd_listener.get_step_uuid = get_step_uuid
+            _patch(pytest_bdd_listener, "get_step_uuid", get_step_uuid)
 
 
 def attach_trace(events: list[dict[str, Any]]) -> None:

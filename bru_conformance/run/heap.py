@@ -37,8 +37,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
-    if not gc.isenabled() or "bru_profile" not in getattr(item, "fixturenames", ()):
-        return (yield)  # the collector switched off by somebody else, or not a scenario run: left alone
+    callspec = getattr(item, "callspec", None)
+    if not gc.isenabled() or callspec is None or "bru_profile" not in callspec.params:
+        return (yield)  # the collector switched off by somebody else, or not a run of the catalogue's: left alone
     thresholds = gc.get_threshold()
     gc.set_threshold(max(thresholds[0], _SCENARIO_GC_THRESHOLD), *thresholds[1:])
     try:

@@ -42,13 +42,15 @@ _SERVER = pytest.StashKey[Any]()
 def pytest_unconfigure(config: pytest.Config) -> None:
     from bru_conformance.reporting import allure
 
-    allure.finish_writing()  # every Allure result file made before anyone reads the directory
-    process = config.stash.get(_PROCESS, None)
-    if process is not None:
-        process.close()
-    server = config.stash.get(_SERVER, None)
-    if server is not None:
-        server[0].close()
+    try:
+        allure.finish_writing()  # every Allure result file made before anyone reads the directory
+    finally:  # and the adapter and the server stopped even if that failed
+        process = config.stash.get(_PROCESS, None)
+        if process is not None:
+            process.close()
+        server = config.stash.get(_SERVER, None)
+        if server is not None:
+            server[0].close()
 
 
 def server_url(config: pytest.Config) -> str:
@@ -356,19 +358,25 @@ _WORLD = pytest.StashKey[World]()
 def _world_at_hand(request: pytest.FixtureRequest) -> None:
     """pytest-bdd asks pytest for the `world` fixture before every step. Once made, pytest answers from its cache,
     but only after walking the fixture's own arguments again (and making a new definition of `request` each
-    time): 7 % of a SYSTEM run's time (profiled). The scenario's request answers that one name from the item's
-    own stash instead, where the fixture put the same object; every other name, and the first `world`, still go
-    to pytest."""
-    ask = request.getfixturevalue
+    time): 7 % of a SYSTEM run's time (profiled). The scenario's request keeps what pytest answered the first time
+    (whatever fixture gave it, a team's own override included) and gives that again while the scenario's world
+    is alive; every other name, the first `world`, and any after the world's teardown still go to pytest."""
+    ask, stash = request.getfixturevalue, request.node.stash
 
     def getfixturevalue(argname: str) -> Any:
-        if argname == "world":
-            made = request.node.stash.get(_WORLD, None)
-            if made is not None:
-                return made
-        return ask(argname)
+        if argname != "world":
+            return ask(argname)
+        if _ANSWERED in stash and _WORLD in stash:
+            return stash[_ANSWERED]
+        stash[_ANSWERED] = answer = ask(argname)
+        return answer
 
     request.getfixturevalue = getfixturevalue  # type: ignore[method-assign]
+
+
+_ANSWERED = pytest.StashKey[Any]()  # what pytest answered for `world`; dropped with the world at teardown
+
+
 _STEP = pytest.StashKey[str]()
 _STEP_FAILED = pytest.StashKey[bool]()
 
@@ -470,6 +478,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         world = item.stash.get(_WORLD, None)
         if world is not None:
             del item.stash[_WORLD]  # its evidence is taken here; the item must not keep the world alive
+            if _ANSWERED in item.stash:
+                del item.stash[_ANSWERED]
             outcome.notes = list(world.notes)
             if outcome.outcome not in ("passed", "incomplete"):  # evidence where a verdict needs explaining
                 outcome.trace = world.trace.as_json(last=40)
