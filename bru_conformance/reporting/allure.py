@@ -120,7 +120,8 @@ def _plain(value: Any) -> Any:
 def _lifecycles() -> list[Any]:
     """allure-pytest-bdd's lifecycles (what its API hooks update the open test result through), one per
     session registered in this process (a team's session around ours has its own), as the dynamic API reaches
-    each of them."""
+    each of them. The lookup `label_scenario` uses, apart from `_drop_parameter`'s, so that a test can send
+    `label_scenario` down its dynamic-API path alone and compare the two."""
     return _find_lifecycles()
 
 

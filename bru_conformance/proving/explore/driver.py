@@ -91,11 +91,10 @@ def _settle_heap() -> None:
     if _HEAP_SETTLED:
         return
     import gc
-    import pkgutil
+    import importlib
 
-    package = reference.steps()
-    for module in pkgutil.iter_modules(package.__path__):
-        reference.steps(module.name)
+    for module in reference.steps().MODULES:  # the step vocabulary's own list of its modules
+        importlib.import_module(module)
     gc.collect()
     gc.freeze()
     _HEAP_SETTLED.append(True)
