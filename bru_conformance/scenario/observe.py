@@ -9,8 +9,9 @@ made and the SYSTEM accepted (the harness's own arrangements are apart: their ac
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from bru_conformance.protocol import ProcessingResult, TraceEvent
 from bru_conformance.scenario.trace import APP_TO_SYSTEM, CALL_STARTS, LAUNCH, NOTICE_METHODS, PROCESS_METHODS, SYSTEM_TO_APP, Trace
@@ -67,9 +68,24 @@ class ObservedCall:
         return "." + self.answer if isinstance(self.answer, str) else f"an invalid value {self.answer.get('invalid')}"
 
 
+_READERS: WeakKeyDictionary[Trace, CallReader] = WeakKeyDictionary()
+
+
 def calls(trace: Trace) -> list[ObservedCall]:
-    """Every processing call so far, oldest first, with the notices delivered during or after it."""
-    return CallReader(trace).update()
+    """Every processing call so far, oldest first, with the notices delivered during or after it.
+
+    Read by one `CallReader` kept with the trace, so each event is read once however often steps ask (the
+    steps that wait for a call ask after every minute of virtual time: reading the whole trace each time made
+    a long scenario quadratic in its events; it was 8 % of an exploration). The list is the caller's own, and
+    so is its last call, a copy: the only call a later event can still change (its end, its notices)."""
+    reader = _READERS.get(trace)
+    if reader is None:
+        reader = _READERS[trace] = CallReader(trace)
+    out = reader.update()
+    if not out:
+        return []
+    last = out[-1]
+    return [*out[:-1], replace(last, notices=list(last.notices))]
 
 
 class CallReader:
@@ -79,14 +95,14 @@ class CallReader:
     `update` returns is the reader's own and grows with it; a call still open is completed in place."""
 
     def __init__(self, trace: Trace) -> None:
-        self.trace = trace
+        self.events = trace.events  # the trace's own list, not the trace: a reader kept for a trace must not keep it alive
         self.calls: list[ObservedCall] = []
         self._read = 0
         self._open: ObservedCall | None = None
         self._process = 0
 
     def update(self) -> list[ObservedCall]:
-        events = self.trace.events
+        events = self.events
         out = self.calls
         for i in range(self._read, len(events)):
             e = events[i]

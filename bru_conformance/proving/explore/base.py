@@ -142,7 +142,7 @@ class Machine(RuleBasedStateMachine):
 
     def calls(self) -> list[observe.ObservedCall]:
         """The processing calls so far as the harness saw them (read off its own trace), each event read once."""
-        if self._call_reader is None or self._call_reader.trace is not self.w.trace:
+        if self._call_reader is None or self._call_reader.events is not self.w.trace.events:
             self._call_reader = observe.CallReader(self.w.trace)
         return self._call_reader.update()
 
