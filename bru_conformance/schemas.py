@@ -55,6 +55,13 @@ def _compiled(name: str) -> Any:
     return fastjsonschema.compile(load_schema(name), handlers={"https": lambda uri: by_id[uri.split("#")[0]]})
 
 
+def compile_ahead(*names: str) -> None:
+    """Compile these document schemas now, in a process whose forked children validate documents (about 60 ms of
+    a 0.3 s targeted run when each child compiled the results schema for itself)."""
+    for name in names:
+        _compiled(name)
+
+
 def validate(name: str, document: Any) -> None:
     """Raise SchemaError when `document` does not match schema `name`. The compiled check decides a valid
     document alone; for an invalid one jsonschema, the reference, decides again and names the error."""

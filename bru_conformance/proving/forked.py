@@ -175,6 +175,9 @@ def warm() -> None:
     from bru_conformance import catalogue
 
     catalogue.load()  # the rules' metadata, kept per process for unchanged files
+    from bru_conformance.schemas import compile_ahead
+
+    compile_ahead("results")  # every run validates its results document
     reference.module("mutants").all_mutants()
     reference.module("controls").all_controls()
     # What a child inherits stays out of the collector's sight (the pattern `gc.freeze` was made for): each child
