@@ -5,6 +5,7 @@ a stand-in for `cli.entry` there and read what the child reports."""
 
 from __future__ import annotations
 
+import gc
 import inspect
 import sys
 
@@ -41,3 +42,17 @@ def test_the_exit_code_is_the_program_s(monkeypatch: pytest.MonkeyPatch, outcome
     assert proc.returncode == code, proc.stderr
     if code == 70:
         assert "RuntimeError: broken" in proc.stderr
+
+
+def test_the_child_inherits_the_heap_frozen_and_the_parent_does_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The child's collections leave what it inherited alone (walking it copied every page), including what the
+    parent made after its warm-up; the parent's own collections go on as before."""
+    forked.warm()
+    made_since = [[] for _ in range(20_000)]  # tracked by the collector, made after the warm-up
+    monkeypatch.setattr(cli, "entry", lambda: print(gc.get_freeze_count()))
+    tracked = len(gc.get_objects()) + gc.get_freeze_count()  # what the parent holds now, frozen or not
+    proc = forked.run_cli(["--version"])
+    assert proc.returncode == 0, proc.stderr
+    assert len(made_since) and int(proc.stdout) >= 0.95 * tracked, \
+        f"the child inherited {proc.stdout.strip()} objects frozen of the parent's {tracked}"
+    assert gc.get_freeze_count() == 0, "the parent's heap stayed frozen: its cyclic garbage would never be collected"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from bru_conformance.protocol import ProcessingResult, TraceEvent
 from bru_conformance.scenario.trace import APP_TO_SYSTEM, CALL_STARTS, LAUNCH, NOTICE_METHODS, PROCESS_METHODS, SYSTEM_TO_APP, Trace
@@ -68,9 +67,6 @@ class ObservedCall:
         return "." + self.answer if isinstance(self.answer, str) else f"an invalid value {self.answer.get('invalid')}"
 
 
-_READERS: WeakKeyDictionary[Trace, CallReader] = WeakKeyDictionary()
-
-
 def calls(trace: Trace) -> list[ObservedCall]:
     """Every processing call so far, oldest first, with the notices delivered during or after it.
 
@@ -78,9 +74,9 @@ def calls(trace: Trace) -> list[ObservedCall]:
     steps that wait for a call ask after every minute of virtual time: reading the whole trace each time made
     a long scenario quadratic in its events; it was 8 % of an exploration). The list is the caller's own, and
     so is its last call, a copy: the only call a later event can still change (its end, its notices)."""
-    reader = _READERS.get(trace)
+    reader = trace.readers.get("calls")
     if reader is None:
-        reader = _READERS[trace] = CallReader(trace)
+        reader = trace.readers["calls"] = CallReader(trace)
     out = reader.update()
     if not out:
         return []
@@ -95,7 +91,7 @@ class CallReader:
     `update` returns is the reader's own and grows with it; a call still open is completed in place."""
 
     def __init__(self, trace: Trace) -> None:
-        self.events = trace.events  # the trace's own list, not the trace: a reader kept for a trace must not keep it alive
+        self.events = trace.events
         self.calls: list[ObservedCall] = []
         self._read = 0
         self._open: ObservedCall | None = None

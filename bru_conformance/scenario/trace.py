@@ -113,6 +113,10 @@ class Trace:
         self.events: list[TraceEvent] = []
         self.actor = "harness"
         self.budget = EVENT_BUDGET
+        #: views read from the events as they grow (`observe.calls`' reader), kept here so that they live and die
+        #: with the trace: held anywhere else, what an event's arguments reach (the app, its world) would keep
+        #: the trace alive through them
+        self.readers: dict[str, Any] = {}
 
     def record(self, direction: str, call: str, args: dict[str, Any], result: Any = None,
                error: BaseException | None = None, *, actor: str | None = None, began: int | None = None) -> TraceEvent:
