@@ -9,6 +9,7 @@ or looks at the wall clock.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 from collections.abc import Coroutine, Iterable
@@ -111,6 +112,12 @@ def drive(coro: Coroutine[Any, Any, Any]) -> Any:
     except StopIteration as stop:
         return stop.value
 
+
+
+@functools.cache
+def _unavailable_fields(profile: Profile) -> frozenset[str]:
+    """The job properties `profile` does not have, once per profile: every fetched job reads them."""
+    return frozenset(name for name in ("resource", "type", "responseHeaderFields", "error") if not profile.has(_JOB + name))
 
 class ReferenceSystem:
     """PhotoKit's background-upload service for one app, on a virtual clock."""
@@ -292,7 +299,7 @@ class ReferenceSystem:
 
     def _snapshot(self, job: Job) -> UploadJob:
         p = self.profile
-        missing = frozenset(name for name in ("resource", "type", "responseHeaderFields", "error") if not p.has(_JOB + name))
+        missing = _unavailable_fields(p)
         resource = job.resource if job.resource.resource_id in self.photos.resources else None
         return UploadJob(local_identifier=job.local_identifier, state=job.state, destination=job.destination,
                          resource=resource, type=job.type, response_header_fields=job.response_header_fields,
