@@ -47,8 +47,8 @@ def entry() -> None:
     import atexit
     import threading
 
-    for thread in threading.enumerate():  # the command may run in a thread of its own (`proving.forked`)
-        if thread not in (threading.main_thread(), threading.current_thread()) and not thread.daemon:
+    for thread in threading.enumerate():
+        if thread is not threading.main_thread() and not thread.daemon:
             thread.join()
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):

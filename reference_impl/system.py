@@ -113,11 +113,11 @@ def drive(coro: Coroutine[Any, Any, Any]) -> Any:
         return stop.value
 
 
-
 @functools.cache
 def _unavailable_fields(profile: Profile) -> frozenset[str]:
     """The job properties `profile` does not have, once per profile: every fetched job reads them."""
     return frozenset(name for name in ("resource", "type", "responseHeaderFields", "error") if not profile.has(_JOB + name))
+
 
 class ReferenceSystem:
     """PhotoKit's background-upload service for one app, on a virtual clock."""

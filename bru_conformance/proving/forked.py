@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 CAN_FORK = hasattr(os, "fork") and hasattr(os, "pidfd_open") and sys.platform.startswith("linux")
@@ -35,9 +35,7 @@ def run_cli(args: list[str], *, cwd: str | Path | None = None, env: Mapping[str,
                               cwd=cwd, env=None if env is None else dict(env), timeout=timeout, check=False)
     warm()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        pid = _fork()
-        if pid == 0:
-            _child(args, cwd, env, out.fileno(), err.fileno())
+        pid = _fork(lambda: _child(args, cwd, env, out.fileno(), err.fileno()))
         try:
             os.setpgid(pid, pid)  # set on both sides, so the group exists whichever runs first
         except OSError:
@@ -51,34 +49,59 @@ def run_cli(args: list[str], *, cwd: str | Path | None = None, env: Mapping[str,
 _FORKING = threading.Lock()
 
 
-def _fork() -> int:
-    """`os.fork()`, with the parent's heap out of the collector's sight in the child.
+def _fork(child: Callable[[], None]) -> int:
+    """Fork a child that runs `child` (which never returns), from a thread of its own; the child's pid.
 
-    A child collects fully early in its run; walking the heap it inherited wrote to every page of it, which the
-    kernel then copied for the child. Frozen at the fork (the pattern `gc.freeze` was made for), the inherited
-    objects stay out of the child's collections; the parent unfreezes them at once, so its own garbage is
-    collected as before. Frozen at each fork rather than once after the warm-up, this also covers what the parent
-    made since (a test worker's earlier tests): the mutation matrix took 19 s instead of 25 s in a test worker
-    that had explored before. Measured at the warm-up alone: 8 forked APP runs took 7.4-7.7 s against 8.2-9.4 s.
-    One fork at a time (the matrix forks from two threads), so no fork finds the heap unfrozen by another's. The
-    parent's unfreeze also returns what it had frozen itself before (the collector has no partial unfreeze): an
-    exploration in the same process then walks its step vocabulary again, which costs it a little."""
+    **A stack of its own.** The fork is made in a new thread, which starts with an empty frame stack, so the child
+    runs from there, with that thread as its main thread (signal handlers included). Forked from the caller's own
+    thread, the child carried on from the caller's frame depth (a pytest worker's, scores of frames deep), and there
+    CPython 3.11 put a boundary between two chunks of its frame stack where the run's steps go in and out thousands
+    of times: each crossing mapped a fresh chunk and unmapped it again. Measured on one SYSTEM control run: 85,000
+    page faults and 0.6 s of system time, against 12,500 and 0.1 s from a shallow stack.
+
+    **The heap out of the child's collections.** A child collects fully early in its run; walking the heap it
+    inherited wrote to every page of it, which the kernel then copied. The heap is frozen for the fork (the pattern
+    `gc.freeze` was made for), so the child's collections leave everything inherited alone, including what the
+    parent made after its warm-up (the mutation matrix took 19 s instead of 25 s in a test worker that had explored
+    before). A parent that had frozen nothing before unfreezes at once and collects as before; one that had (a
+    forked child forking again, a process that settled its heap for exploration) stays frozen, since the collector
+    has no partial unfreeze and unfreezing would hand the inherited heap back to every collection. One fork at a
+    time: the matrix forks from two threads."""
     import gc
 
-    with _FORKING:
-        gc.freeze()
+    forked: list[int | BaseException] = []
+
+    def fork_here() -> None:
         try:
             pid = os.fork()
-        except BaseException:
-            gc.unfreeze()
-            raise
-        if pid:
-            gc.unfreeze()
-        return pid  # leaving the block releases the lock in the child too: its copy was taken held
+        except BaseException as exc:
+            forked.append(exc)
+            return
+        if pid == 0:  # the child, where this thread is now the main thread and the only one
+            global _FORKING
+            _FORKING = threading.Lock()  # its copy was taken held by a thread the child does not have
+            child()  # never returns
+        forked.append(pid)
+
+    with _FORKING:
+        frozen_before = gc.get_freeze_count()
+        gc.freeze()
+        try:
+            forking = threading.Thread(target=fork_here, name="bru-conformance fork")
+            forking.start()
+            forking.join()
+        finally:
+            if not frozen_before:
+                gc.unfreeze()
+    outcome = forked[0]
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
 
 
 def _child(args: list[str], cwd: str | Path | None, env: Mapping[str, str] | None, out: int, err: int) -> None:
     import atexit
+    import runpy
 
     code = 70
     try:
@@ -97,11 +120,11 @@ def _child(args: list[str], cwd: str | Path | None, env: Mapping[str, str] | Non
             os.environ.update(env)
         sys.path.insert(0, os.getcwd())  # as `python -m` does
         sys.argv = ["bru-conformance", *args]
-        codes: list[int] = []
-        program = threading.Thread(target=_program, args=(codes,), name="bru-conformance")
-        program.start()  # on a stack of its own: see `_program`
-        program.join()
-        code = codes[0] if codes else 70
+        try:
+            runpy.run_module("bru_conformance", run_name="__main__", alter_sys=True)
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
     except BaseException:
         import traceback
 
@@ -110,29 +133,6 @@ def _child(args: list[str], cwd: str | Path | None, env: Mapping[str, str] | Non
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
-
-
-def _program(codes: list[int]) -> None:
-    """The program, as `python -m bru_conformance` runs it, in a thread of its own.
-
-    A thread starts with an empty frame stack. The forked child's main thread would carry on from the parent's
-    depth (a pytest worker's, scores of frames deep), and there CPython 3.11 put a boundary of its frame-stack
-    chunks where the run's steps go in and out thousands of times; each crossing mapped a fresh chunk and
-    unmapped it again. Measured on one SYSTEM control run: 85,000 page faults and 0.6 s of system time against
-    12,500 and 0.1 s when run from a shallow stack. `cli.entry` ends the process (`os._exit`) when the command is
-    done; the exit code is also kept here for a program that returns instead."""
-    import runpy
-
-    try:
-        runpy.run_module("bru_conformance", run_name="__main__", alter_sys=True)
-        codes.append(0)
-    except SystemExit as exc:
-        codes.append(exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1)
-    except BaseException:
-        import traceback
-
-        traceback.print_exc()
-        codes.append(70)
 
 
 def _wait(pid: int, timeout: float | None, args: list[str]) -> int:

@@ -67,6 +67,14 @@ class ObservedCall:
         return "." + self.answer if isinstance(self.answer, str) else f"an invalid value {self.answer.get('invalid')}"
 
 
+def reader(trace: Trace) -> CallReader:
+    """The call reader kept with `trace` (`Trace.readers`): one per trace, whoever asks."""
+    found = trace.readers.get("calls")
+    if found is None:
+        found = trace.readers["calls"] = CallReader(trace)
+    return found
+
+
 def calls(trace: Trace) -> list[ObservedCall]:
     """Every processing call so far, oldest first, with the notices delivered during or after it.
 
@@ -74,10 +82,7 @@ def calls(trace: Trace) -> list[ObservedCall]:
     steps that wait for a call ask after every minute of virtual time: reading the whole trace each time made
     a long scenario quadratic in its events; it was 8 % of an exploration). The list is the caller's own, and
     so is its last call, a copy: the only call a later event can still change (its end, its notices)."""
-    reader = trace.readers.get("calls")
-    if reader is None:
-        reader = trace.readers["calls"] = CallReader(trace)
-    out = reader.update()
+    out = reader(trace).update()
     if not out:
         return []
     last = out[-1]

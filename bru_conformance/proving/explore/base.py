@@ -93,7 +93,6 @@ class Machine(RuleBasedStateMachine):
         self.log: list[tuple[str, str]] = []
         self.failed = False
         self.changed_seq = 0  # trace position of the latest library change a step made (a photo added or deleted)
-        self._call_reader: observe.CallReader | None = None
 
     def pick_profile(self, which: int) -> str:
         """The profiles explored (all by default), in their catalogue order; shrinks toward the first."""
@@ -142,9 +141,7 @@ class Machine(RuleBasedStateMachine):
 
     def calls(self) -> list[observe.ObservedCall]:
         """The processing calls so far as the harness saw them (read off its own trace), each event read once."""
-        if self._call_reader is None or self._call_reader.events is not self.w.trace.events:
-            self._call_reader = observe.CallReader(self.w.trace)
-        return self._call_reader.update()
+        return observe.reader(self.w.trace).update()  # the reader the steps use too: each event read once in all
 
     def can(self, capability: str) -> bool:
         """The SYSTEM under test offers this optional Environment control (contracts.CAPABILITIES)."""
