@@ -125,7 +125,7 @@ def _memoize_step_lookup() -> None:
 
     registry = bdd_scenario.step_function_context_registry
 
-    def caches(fixturemanager: Any) -> tuple[dict[Any, list[tuple[Any, Any]]], dict[tuple[Any, ...], list[Any]], dict[tuple[Any, ...], Any]]:
+    def caches(fixturemanager: Any) -> tuple[dict[Any, dict[int, list[tuple[int, Any]]]], dict[tuple[Any, ...], list[Any]], dict[tuple[Any, ...], Any]]:
         """The session's visible definitions per module, matching definitions and chosen context per step line."""
         found = getattr(fixturemanager, "_bru_step_caches", None)
         if found is None:
@@ -133,22 +133,30 @@ def _memoize_step_lookup() -> None:
             fixturemanager._bru_step_caches = found
         return found
 
-    def step_defs(fixturemanager: Any, node: Any) -> list[tuple[Any, Any]]:
+    def step_defs(fixturemanager: Any, node: Any) -> dict[int, list[tuple[int, Any]]]:
+        """The visible definitions, by their context's id, each with its place in pytest's order."""
         visible = caches(fixturemanager)[0]
         module = getattr(node, "module", None)
         if module not in visible:
-            visible[module] = [(fixturedef, registry[fixturedef.func])
-                               for name in get_fixture_names(fixturemanager=fixturemanager)
-                               for fixturedef in getfixturedefs(fixturemanager, name, node) or []
-                               if fixturedef.func in registry]
+            by_context: dict[int, list[tuple[int, Any]]] = {}
+            place = 0
+            for name in get_fixture_names(fixturemanager=fixturemanager):
+                for fixturedef in getfixturedefs(fixturemanager, name, node) or []:
+                    if fixturedef.func in registry:
+                        by_context.setdefault(id(registry[fixturedef.func]), []).append((place, fixturedef))
+                        place += 1
+            visible[module] = by_context
         return visible[module]
 
     def find(step: Any, fixturemanager: Any, node: Any) -> list[Any]:
+        """The visible definitions whose parser matches the step line, in pytest's order: looked up by the few
+        matching contexts, not by a walk of every visible definition per distinct line (7 % of a control run)."""
         memo = caches(fixturemanager)[1]
         key = (step.type, step.name, getattr(node, "module", None))
         if key not in memo:
-            matching = _matching(step.type, step.name, registry)
-            memo[key] = [fixturedef for fixturedef, context in step_defs(fixturemanager, node) if id(context) in matching]
+            by_context = step_defs(fixturemanager, node)
+            found = sorted(entry for context in _matching(step.type, step.name, registry) for entry in by_context.get(context, ()))
+            memo[key] = [fixturedef for _, fixturedef in found]
         return memo[key]
 
     find._bru_memo = True  # type: ignore[attr-defined]
