@@ -4,6 +4,7 @@ suite from a team's own directory and inside its own pytest session, and what th
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -147,7 +148,8 @@ def test_the_suite_runs_inside_a_team_s_own_pytest_session(tmp_path: Path) -> No
     tests.mkdir()
     (tests / "test_photokit_conformance.py").write_text("from bru_conformance.suite.test_conformance import *  # noqa: F401,F403\n")
     (tests / "test_own.py").write_text("import gc\n\n\ndef test_the_team_s_own_test():\n    assert 1 + 1 == 2\n"
-                                       "    assert gc.get_threshold()[0] < 20_000  # the run's collection tuning is for its scenarios only\n")
+                                       "    assert gc.get_threshold()[0] < 20_000  # the run's collection tuning is for its scenarios only\n"
+                                       "    assert gc.get_threshold()[2] < 1_000  # and for sessions of the catalogue's alone\n")
     proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--bru", "--bru-adapter", "team_adapter:factory",
                            "--bru-report-dir", "reports", "--bru-role", "app", "--bru-profile", "ios-27.0",
                            "-k", "ACT-07 or team_s_own", "tests"], capture_output=True, text=True, cwd=tmp_path, timeout=600,
@@ -264,3 +266,39 @@ def test_each_scenario_s_world_is_freed_before_the_next_run_starts(tmp_path: Pat
         assert got["freed"] == got["runs"], f"{got['runs'] - got['freed']} of {got['runs']} worlds outlived their run"
     else:
         assert got["freed"] < got["runs"] / 2, got
+
+
+@pytest.mark.parametrize("tuned", [True, False], ids=["as-built", "without-the-session-tuning"])
+def test_a_catalogue_run_collects_its_oldest_generation_only_at_the_end_and_writes_results_with_the_collector_off(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tuned: bool) -> None:
+    """A session of the catalogue's scenarios alone raises the oldest generation's threshold from collection to its
+    end (its worlds die young: a full collection there walked the run's outcomes to free next to nothing) and writes
+    its results with the collector off; the thresholds are put back when it ends. Seen from inside the run by
+    tests/plugins/collector_seen.py; without the tuning the same check fails, so it can."""
+    from bru_conformance.run import heap
+    from tests.cli import bru as forked_bru
+
+    if not tuned:
+        def collect_and_freeze(session: Any) -> None:
+            gc.collect()
+            gc.freeze()
+
+        def leave_the_end_alone(session: Any, exitstatus: Any) -> Any:
+            return (yield)
+
+        monkeypatch.setattr(heap, "pytest_collection_finish", collect_and_freeze)
+        monkeypatch.setattr(heap, "pytest_sessionfinish", pytest.hookimpl(wrapper=True, tryfirst=True)(leave_the_end_alone))
+    seen_file = tmp_path / "seen.json"
+    proc = forked_bru("run", "--report-dir", str(tmp_path / "r"), "--no-allure", "--quiet", "--role", "system",
+                      "--profile", "ios-27.0", "-p", "tests.plugins.collector_seen", "-k", "LIM or ACK",
+                      env={**os.environ, "BRU_TEST_COLLECTOR_SEEN": str(seen_file), "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert results_of(tmp_path / "r")["verdict"] == "conformant"
+    seen = json.loads(seen_file.read_text(encoding="utf-8"))
+    default = gc.get_threshold()[2]
+    assert len(seen["oldest_threshold_in_runs"]) >= 20 and seen["oldest_threshold_after"] == default, seen
+    if tuned:
+        assert set(seen["oldest_threshold_in_runs"]) == {max(default, 1_000)}, seen
+        assert seen["enabled_at_finish"] is False and seen["oldest_collections"] == 0, seen
+    else:
+        assert set(seen["oldest_threshold_in_runs"]) == {default} and seen["enabled_at_finish"] is True, seen
