@@ -62,6 +62,34 @@ def test_an_exploration_leaves_no_world_alive(monkeypatch: pytest.MonkeyPatch) -
     assert alive == 0, f"{alive} of {len(built)} worlds outlived their exploration"
 
 
+def test_an_exploration_collects_its_oldest_generation_rarely_and_puts_the_thresholds_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """While an exploration runs the oldest generation's threshold is raised (its full collections walked
+    Hypothesis's choice tree to free little), as seen at every step the machines take; after it, and after one
+    that found a violation, the thresholds are what they were."""
+    from bru_conformance.proving.explore import driver
+    from bru_conformance.proving.explore.base import Machine
+
+    seen: set[int] = set()
+    original = Machine.step
+
+    def step(self: Machine, *args: object, **kwargs: object) -> object:
+        seen.add(gc.get_threshold()[2])
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Machine, "step", step)
+    before = gc.get_threshold()
+    try:
+        passed = ex.explore("system", ex.make_config(None), budget=10, seed=3)
+        after_pass = gc.get_threshold()
+        found = next(ex.find_mutants(names=["limit_off_by_one"]))
+        after_violation = gc.get_threshold()
+    finally:
+        gc.set_threshold(*before)  # the worker's collector as it was, whatever happened
+    assert passed.counterexample is None and found.found
+    assert after_pass == after_violation == before
+    assert seen == {max(before[2], driver.OLDEST_THRESHOLD)}, seen
+
+
 SERVED_MUTANT = f"{sys.executable} -m bru_conformance serve-reference --role system --mutant limit_off_by_one"
 
 

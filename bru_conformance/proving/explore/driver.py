@@ -100,6 +100,28 @@ def _settle_heap() -> None:
     _HEAP_SETTLED.append(True)
 
 
+#: the oldest generation's threshold while an exploration runs (CPython's default is 10)
+OLDEST_THRESHOLD = 100
+
+
+@contextmanager
+def _oldest_collections_rarer() -> Iterator[None]:
+    """Collect the oldest generation a tenth as often while an exploration runs; the thresholds are put back after.
+
+    Each full collection walks everything the exploration keeps (Hypothesis's choice tree, the examples it keeps
+    for mutation), 15 ms a time here, while what dies old is little: measured with `gc.callbacks` over the
+    benchmark's 100 examples, the collector's time fell from 124-173 ms to 81-90 ms (two full collections fewer).
+    The young generations are collected as before; garbage that reaches the oldest waits at most ten times longer."""
+    import gc
+
+    saved = gc.get_threshold()
+    gc.set_threshold(saved[0], saved[1], max(saved[2], OLDEST_THRESHOLD))
+    try:
+        yield
+    finally:
+        gc.set_threshold(*saved)
+
+
 def explore(role: str, config: Config, *, budget: int = 50, seed: int = 0, steps_per_example: int = 25,
             report_dir: Path | None = None, shrink: bool = True) -> Outcome:
     """Run one machine for `budget` examples; on failure shrink (unless `shrink` is off: the first failing
@@ -133,7 +155,7 @@ def explore(role: str, config: Config, *, budget: int = 50, seed: int = 0, steps
     before, started = STEP_COUNTER[0], time.perf_counter()
     outcome = Outcome(role, budget, 0, 0.0)
     try:
-        with _without_local_constants():
+        with _without_local_constants(), _oldest_collections_rarer():
             test()
     except BaseException as exc:  # anything the machine raised is the finding
         if isinstance(exc, KeyboardInterrupt):
