@@ -27,3 +27,12 @@ def test_ordinary_words_stay(text: str) -> None:
 def test_secrets_go(text: str) -> None:
     out = redact_text(text) if "://" not in text else redact(text)
     assert MASK in out and not any(s in out for s in ("token-1", "abc.def", "sk_live", "dXNlc", ":pw@", "sig=abc", "s3cr3t"))
+
+
+def test_a_string_subclass_keeps_its_type_though_equal_plain_strings_are_remembered() -> None:
+    class Name(str):
+        pass
+
+    assert redact({"name": "a photo"}) == {"name": "a photo"}
+    kept = redact({"name": Name("a photo")})["name"]
+    assert type(kept) is Name and kept == "a photo"

@@ -273,7 +273,7 @@ def test_a_catalogue_run_collects_its_oldest_generation_only_at_the_end_and_writ
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tuned: bool) -> None:
     """A session of the catalogue's scenarios alone raises the oldest generation's threshold from collection to its
     end (its worlds die young: a full collection there walked the run's outcomes to free next to nothing) and writes
-    its results with the collector off; the thresholds are put back when it ends. Seen from inside the run by
+    its results with the collector off; the thresholds and the collector are put back when it ends. Seen from inside the run by
     tests/plugins/collector_seen.py; without the tuning the same check fails, so it can."""
     from bru_conformance.run import heap
     from tests.cli import bru as forked_bru
@@ -297,6 +297,7 @@ def test_a_catalogue_run_collects_its_oldest_generation_only_at_the_end_and_writ
     seen = json.loads(seen_file.read_text(encoding="utf-8"))
     default = gc.get_threshold()[2]
     assert len(seen["oldest_threshold_in_runs"]) >= 20 and seen["oldest_threshold_after"] == default, seen
+    assert seen["enabled_after"] is True, seen
     if tuned:
         assert set(seen["oldest_threshold_in_runs"]) == {max(default, 1_000)}, seen
         assert seen["enabled_at_finish"] is False and seen["oldest_collections"] == 0, seen

@@ -16,14 +16,16 @@ it: everything the run loads lived in the collector's sight, and every scenario'
   no scenario of the suite reaches it), not switched off, so a scenario that allocates without end is still
   collected. Measured: the collector's time halves (0.52 s against 1.07 s), the peak RSS is the same;
   `tests/test_run_integrity.py` sees every world freed before the next run starts, and not without this.
-* In a session that runs the catalogue's scenarios alone (the command line's, a matrix row's), the oldest
-  generation is collected only at the end: the worlds die young, so between collection and the session's end a
-  full collection walked everything the run had kept (its outcomes, growing) to free next to nothing (one in a
-  default run, 100 ms, 863 objects). And the results are written with the collector off: building the
+* In a session that collected the catalogue's scenarios alone (the command line's, a matrix row's, a team's
+  `pytest --bru` selecting only them; under `--workers`, each worker's), the oldest generation is collected only
+  at the end: the worlds die young, so between collection and the session's end a full collection walked
+  everything the run had kept (its outcomes, growing) to free next to nothing (one in a default run, 100 ms, 863
+  objects). And its session-finish hooks, which write the results, run with the collector off: building the
   document allocates much and frees nothing cyclic, and its collections walked the same heap (81-97 of them,
-  100-150 ms). When the session ends, what it made is frozen as it is, so no collection owed from the run falls
-  on what the command does next (its summary, its exit). A session that runs other tests too (a team's, with
-  `--bru`) keeps its collector as it was.
+  100-150 ms). The thresholds are put back when pytest unconfigures. (The full collection the run then owes would
+  fall on the command's summary and exit: `runner.run` freezes the heap once pytest returns, as the process is
+  about to end.) An xdist controller, which collects nothing, and a session that runs other tests too keep their
+  collector as it was.
 """
 
 from __future__ import annotations
@@ -77,7 +79,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Any:
     try:
         return (yield)
     finally:
-        gc.set_threshold(*_OWN.pop())
-        gc.freeze()
         if enabled:
             gc.enable()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The thresholds put back, last: put back before, the full collection the run owes came at the first
+    allocation after the results were written (115 ms), not after the command had frozen its heap."""
+    if _OWN:
+        gc.set_threshold(*_OWN.pop())

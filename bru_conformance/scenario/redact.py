@@ -87,7 +87,8 @@ def redact(value: Any, key: str | None = None) -> Any:
     if isinstance(value, tuple):
         return tuple(redact(v, key) for v in value)
     if isinstance(value, str):
-        return _redact_string(value, key in _URL_KEYS)
+        string = _redact_string if type(value) is str else _redact_string.__wrapped__  # a subclass keeps its type
+        return string(value, key in _URL_KEYS)
     return value
 
 

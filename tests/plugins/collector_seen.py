@@ -1,6 +1,6 @@
 """A pytest plugin for tests/test_run_integrity.py: what the cyclic collector was set to while a conformance run's
 scenarios ran and while its results were written, and whether it collected the oldest generation in between.
-Writes a JSON object to the file named by BRU_TEST_COLLECTOR_SEEN when pytest unconfigures."""
+Writes a JSON object to the file named by BRU_TEST_COLLECTOR_SEEN once pytest has unconfigured."""
 
 from __future__ import annotations
 
@@ -35,8 +35,14 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     _phase[0] = "finished"
 
 
-def pytest_unconfigure(config: pytest.Config) -> None:
-    gc.callbacks.remove(_count)
+def pytest_configure(config: pytest.Config) -> None:
+    config.add_cleanup(_write)  # cleanups run after every plugin's pytest_unconfigure: what they left behind
+
+
+def _write() -> None:
+    if _count in gc.callbacks:
+        gc.callbacks.remove(_count)
     _seen["oldest_threshold_after"] = gc.get_threshold()[2]
+    _seen["enabled_after"] = gc.isenabled()
     with open(os.environ["BRU_TEST_COLLECTOR_SEEN"], "w", encoding="utf-8") as out:
         json.dump(_seen, out)
