@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from bru_conformance import __version__
+from bru_conformance.proving import BENCH_EXAMPLES, EXPLORE_BUDGET
 
 EXIT_CONFORMANT, EXIT_NONCONFORMANT, EXIT_USAGE, EXIT_HARNESS = 0, 1, 2, 3
 
@@ -446,7 +447,8 @@ def bench(assets: int, job_limit: int, profile: str, scaling: bool, adapters: bo
 @main.command()
 @click.option("--adapter", default=None, metavar="MODULE:FACTORY", help="in-process implementation to explore (default: the reference)")
 @click.option("--role", type=click.Choice(["system", "app", "all"]), default="all", show_default=True)
-@click.option("--budget", default=100, show_default=True, help="examples (random action sequences) per machine")
+@click.option("--budget", type=int, default=None,
+              help=f"examples (random action sequences) per machine  [default: {EXPLORE_BUDGET}; with --bench: {BENCH_EXAMPLES}]")
 @click.option("--steps", "steps_per_example", default=25, show_default=True, help="most actions in one example")
 @click.option("--seed", default=0, show_default=True, help="seed of the exploration (same seed, same sequences)")
 @click.option("--profile", "profiles", multiple=True, help="API profile(s) to explore (repeatable; default: all)")
@@ -458,7 +460,7 @@ def bench(assets: int, job_limit: int, profile: str, scaling: bool, adapters: bo
 @click.option("--adapter-timeout", default=10.0, show_default=True, help="seconds an out-of-process adapter may take per call")
 @click.option("--mutants", "against_mutants", is_flag=True,
               help="explore every mutant the invariants cover (of --role), each within its declared budget (reference_impl/mutants/explored.py)")
-def explore(adapter: str | None, role: str, budget: int, steps_per_example: int, seed: int, profiles: tuple[str, ...],
+def explore(adapter: str | None, role: str, budget: int | None, steps_per_example: int, seed: int, profiles: tuple[str, ...],
             assume: tuple[str, ...], report_dir: Path, as_bench: bool, adapter_cmd: str | None, adapter_timeout: float,
             against_mutants: bool) -> None:
     """Stateful exploration: random action sequences against an adapter, shrunk to a replayable scenario.
@@ -471,7 +473,7 @@ def explore(adapter: str | None, role: str, budget: int, steps_per_example: int,
     from bru_conformance.proving import explore as ex
 
     if as_bench:
-        for line in ex.bench(budget, seed):
+        for line in ex.bench(budget or BENCH_EXAMPLES, seed):
             click.echo(line)
         return
     if against_mutants:
@@ -492,7 +494,7 @@ def explore(adapter: str | None, role: str, budget: int, steps_per_example: int,
     found = errors = False
     try:
         for machine in ex.roles_for(config, role):
-            out = ex.explore(machine, config, budget=budget, seed=seed, steps_per_example=steps_per_example,
+            out = ex.explore(machine, config, budget=budget or EXPLORE_BUDGET, seed=seed, steps_per_example=steps_per_example,
                              report_dir=report_dir)
             head = f"{machine}: {out.steps} steps in {out.seconds:.2f} s ({out.steps_per_second:.0f} steps/s)"
             if out.counterexample is not None:

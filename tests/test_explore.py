@@ -16,7 +16,7 @@ import pytest
 
 from bru_conformance.assumptions import Assumptions
 from bru_conformance.catalogue import load
-from bru_conformance.cli import explore as cli_explore
+from bru_conformance.proving import EXPLORE_BUDGET
 from bru_conformance.proving import explore as ex
 from bru_conformance.proving.counterexample import Counterexample, render
 from tests.cli import bru
@@ -136,8 +136,7 @@ def test_every_mutant_is_declared_found_or_out_of_reach() -> None:
     assert set(FOUND_WITHIN) | set(OUT_OF_REACH) == names, (
         f"undeclared: {sorted(names - set(FOUND_WITHIN) - set(OUT_OF_REACH))}; "
         f"unknown: {sorted((set(FOUND_WITHIN) | set(OUT_OF_REACH)) - names)}")
-    default = next(p.default for p in cli_explore.params if p.name == "budget")
-    assert all(isinstance(b, int) and 0 < b <= default for b in FOUND_WITHIN.values()), "every declared budget is within `explore`'s default"
+    assert all(isinstance(b, int) and 0 < b <= EXPLORE_BUDGET for b in FOUND_WITHIN.values()), "every declared budget is within `explore`'s default"
     assert all(len(reason) > 40 for reason in OUT_OF_REACH.values())
 
 

@@ -54,7 +54,7 @@ Every action is a step of the Gherkin vocabulary, and every check that fails is 
 the corresponding `Then` step on the same world, so the shrunk failure written by
 `bru_conformance.proving.counterexample` replays with `bru-conformance run --features DIR` on its own.
 
-The package: `base` (what both machines share), `system` with its parts `system_world` and
+The package: `base` (what both machines share), `choice` (how a machine picks its next rule), `system` with its parts `system_world` and
 `system_checks` (the SYSTEM machine), `app` (the APP machine), `driver` (running one, the mutants in reach).
 """
 

@@ -16,6 +16,7 @@ from bru_conformance.assumptions import Assumptions
 from bru_conformance.contracts import Implementation
 from bru_conformance.profiles import PROFILES, get_profile
 from bru_conformance.protocol import Action, JobState
+from bru_conformance.proving.explore import choice
 from bru_conformance.scenario import observe
 from bru_conformance.scenario.world import World
 
@@ -93,6 +94,7 @@ class Machine(RuleBasedStateMachine):
         self.log: list[tuple[str, str]] = []
         self.failed = False
         self.changed_seq = 0  # trace position of the latest library change a step made (a photo added or deleted)
+        choice.install(self)  # the next rule: swarm flags once per example, then one choice per step
 
     def pick_profile(self, which: int) -> str:
         """The profiles explored (all by default), in their catalogue order; shrinks toward the first."""
