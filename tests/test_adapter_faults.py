@@ -1,5 +1,7 @@
 """Faults of an out-of-process adapter are contained, explained and kept apart from conformance
-verdicts; the run goes on with a fresh process and leaves no orphan (issue 4). Real subprocesses."""
+verdicts; the run goes on with a fresh process and leaves no orphan (issue 4). The adapters are real
+subprocesses; the harness that starts them runs as the command line does, forked from the warm test process
+(`tests.cli.bru`: the same program without an interpreter start per run)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli import bru
+
 ADAPTER = Path(__file__).resolve().parent / "adapters" / "faulty_adapter.py"
 SELECTION = "ACT-07 or ACT-13 or ACT-16"  # a few quick @app scenarios, the first one hits the fault
 
@@ -19,10 +23,8 @@ SELECTION = "ACT-07 or ACT-13 or ACT-16"  # a few quick @app scenarios, the firs
 def run_with(tmp_path: Path, command: str, timeout: float = 2.0) -> tuple[int, str, dict | None]:
     env = {**os.environ, "BRU_FAULT_FLAG": str(tmp_path / "fault-done")}
     report = tmp_path / "reports"
-    proc = subprocess.run([sys.executable, "-m", "bru_conformance", "run", "--report-dir", str(report), "--quiet", "--no-allure",
-                           "--role", "app", "--profile", "ios-27.0", "--adapter-cmd", command,
-                           "--adapter-timeout", str(timeout), "-k", SELECTION],
-                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    proc = bru("run", "--report-dir", str(report), "--quiet", "--no-allure", "--role", "app", "--profile", "ios-27.0",
+               "--adapter-cmd", command, "--adapter-timeout", str(timeout), "-k", SELECTION, env=env, cwd=tmp_path, timeout=300)
     path = report / "results.json"
     return proc.returncode, proc.stdout + proc.stderr, json.loads(path.read_text()) if path.exists() else None
 
@@ -92,15 +94,13 @@ def test_an_adapter_that_cannot_start_is_a_harness_error(tmp_path: Path) -> None
 
 
 def test_adapter_check_gives_a_clear_verdict(tmp_path: Path) -> None:
-    good = subprocess.run([sys.executable, "-m", "bru_conformance", "adapter-check", "--adapter-cmd",
-                           f"{sys.executable} -m bru_conformance serve-reference --role app"], capture_output=True, text=True, timeout=120)
+    good = bru("adapter-check", "--adapter-cmd", f"{sys.executable} -m bru_conformance serve-reference --role app", timeout=120)
     assert good.returncode == 0 and "speaks the protocol" in good.stdout and "FAIL" not in good.stdout
     assert "ok   app: account.setToken" in good.stdout  # every harness -> APP message type is exercised
     for method in ("process", "notifyTermination", "processJobs", "willTerminate"):  # both protocols' pairs
         assert f"ok   app: extension.{method}\n" in good.stdout
     env = {**os.environ, "BRU_FAULT_FLAG": str(tmp_path / "flag")}
-    bad = subprocess.run([sys.executable, "-m", "bru_conformance", "adapter-check", "--adapter-timeout", "1", "--adapter-cmd",
-                          f"{sys.executable} {ADAPTER} bad-json"], capture_output=True, text=True, timeout=120, env=env)
+    bad = bru("adapter-check", "--adapter-timeout", "1", "--adapter-cmd", f"{sys.executable} {ADAPTER} bad-json", env=env, timeout=120)
     assert bad.returncode == 3 and "FAIL" in bad.stdout and "invalid JSON" in bad.stdout
 
 

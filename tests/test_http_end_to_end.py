@@ -176,11 +176,9 @@ def test_an_unreachable_origin_fails_the_attempt_and_is_not_cached():
 
 def test_the_http_benchmark_prints_its_figures() -> None:
     """`bench --http` (issue 14): uploads/s, MB/s and a resumption's cost, every stored upload checked."""
-    import subprocess
-    import sys
+    from tests.cli import bru
 
-    proc = subprocess.run([sys.executable, "-m", "bru_conformance", "bench", "--http", "--uploads", "20", "--size", "20000"],
-                          capture_output=True, text=True, timeout=300)
+    proc = bru("bench", "--http", "--uploads", "20", "--size", "20000", timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = proc.stdout
     assert "bytes verified 20/20" in out and "uploads/s " in out and "MB/s " in out and "resumption: uninterrupted" in out

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -63,11 +61,8 @@ ROW = {"name": "retry_twice", "role": "system", "description": "d", "targets": [
 
 def test_mutants_command_writes_the_matrix_into_mutants_json_and_the_reports(tmp_path: Path) -> None:
     validator("mutants").validate(_doc([ROW]))
-    cli = [sys.executable, "-m", "bru_conformance"]
-    subprocess.run([*cli, "run", "--quiet", "--no-allure", "--report-dir", str(tmp_path), "-k", "ACK-01"],
-                   capture_output=True, text=True, check=False)
-    proc = subprocess.run([*cli, "mutants", "--only", "retry_twice", "--only", "job_limit_7", "--profile", "ios-26.1",
-                           "--report-dir", str(tmp_path)], capture_output=True, text=True, check=False)
+    bru("run", "--quiet", "--no-allure", "--report-dir", str(tmp_path), "-k", "ACK-01")
+    proc = bru("mutants", "--only", "retry_twice", "--only", "job_limit_7", "--profile", "ios-26.1", "--report-dir", str(tmp_path))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "retry_twice" in proc.stdout and "1 killed by their target" in proc.stdout
     assert "job_limit_7" in proc.stdout and "1 controls: 1 passed" in proc.stdout

@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from tests.cli import bru as forked_bru
+
 ROOT = Path(__file__).resolve().parents[1]
 FAULTY = ROOT / "tests" / "adapters" / "faulty_adapter.py"
 APP_SELECTION = "ACT-07 or ACT-13 or ACT-16"  # quick @app scenarios; the first processing call hits the fault
@@ -25,8 +27,9 @@ TEAM_ADAPTER = "from bru_conformance import reference\n\n\ndef factory():\n    r
 
 
 def bru(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bru_conformance", *args], capture_output=True, text=True, cwd=cwd,
-                          env=env, timeout=600)
+    """The command line in CWD, forked from the warm test process (`tests.cli.bru`); the runs a signal reaches, the
+    replay line and the memory measurement below start real interpreters instead."""
+    return forked_bru(*args, cwd=cwd, env=env, timeout=600)
 
 
 def results_of(report: Path) -> dict[str, Any]:
@@ -248,8 +251,6 @@ def test_each_scenario_s_world_is_freed_before_the_next_run_starts(tmp_path: Pat
     collections to walk. Checked with a weak reference per world (tests/plugins/worlds_freed.py); and without that
     collection the same check fails, so it can."""
     from bru_conformance.run import heap
-    from tests.cli import bru as forked_bru
-
     if not collected:
         def leave_the_collector_alone(item: Any, nextitem: Any) -> Any:
             return (yield)
@@ -276,8 +277,6 @@ def test_a_catalogue_run_collects_its_oldest_generation_only_at_the_end_and_writ
     its results with the collector off; the thresholds and the collector are put back when it ends. Seen from inside the run by
     tests/plugins/collector_seen.py; without the tuning the same check fails, so it can."""
     from bru_conformance.run import heap
-    from tests.cli import bru as forked_bru
-
     if not tuned:
         def collect_and_freeze(session: Any) -> None:
             gc.collect()

@@ -18,7 +18,6 @@ import json
 import queue
 import shutil
 import subprocess
-import sys
 import threading
 from pathlib import Path
 from typing import IO
@@ -26,6 +25,7 @@ from typing import IO
 import pytest
 
 from bru_conformance.schemas import validate
+from tests.cli import bru
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "tus-negative-control"
@@ -69,9 +69,8 @@ def test_tus_server_fails_the_preflight_and_104_rules(tmp_path: Path) -> None:
             assert line and line.startswith("listening http://127.0.0.1:"), \
                 f"tus server did not report ready (stdout {line!r}, exit {server.poll()}): {stderr_path.read_text()[-2000:]}"
             url = line.split()[1]
-            proc = subprocess.run([sys.executable, "-m", "bru_conformance", "run", "--role", "server", "--server-url", url,
-                                   "--server-interop", "8", "--no-allure", "--quiet", "--report-dir", str(report)],
-                                  capture_output=True, text=True, cwd=tmp_path, timeout=600)
+            proc = bru("run", "--role", "server", "--server-url", url, "--server-interop", "8", "--no-allure", "--quiet",
+                       "--report-dir", str(report), cwd=tmp_path, timeout=600)
         finally:
             server.terminate()
             try:
