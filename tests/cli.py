@@ -1,7 +1,8 @@
 """`python -m bru_conformance ARGS` for the tests, run in a forked child of the warm test process
 (`bru_conformance.proving.forked`): the same program, exit code and output, without an interpreter start and
-the imports per call. Tests about processes themselves (signals, adapters left behind, the installed wheel)
-start real subprocesses instead."""
+the imports per call (about a second of CPU each). Tests about the program's own process (signals reaching it,
+the installed wheel, a replay line run as typed, its memory) start real interpreters instead; out-of-process
+adapters are real processes either way, so the tests of adapters left behind fork the harness too."""
 
 from __future__ import annotations
 
