@@ -302,3 +302,17 @@ def test_a_catalogue_run_collects_its_oldest_generation_only_at_the_end_and_writ
         assert seen["enabled_at_finish"] is False and seen["oldest_collections"] == 0, seen
     else:
         assert set(seen["oldest_threshold_in_runs"]) == {default} and seen["enabled_at_finish"] is True, seen
+
+
+def test_pytest_addopts_of_the_environment_does_not_narrow_a_run(tmp_path: Path) -> None:
+    """A CI that sets PYTEST_ADDOPTS for its own tests: the conformance run checks what its command line says, and
+    says that it ignored the variable."""
+    selection = ("--role", "app", "--profile", "ios-27.0")  # a `-k` here would win over the variable's anyway
+    plain = bru(tmp_path, "run", "--report-dir", "plain", "--quiet", "--no-allure", *selection)
+    env = {**os.environ, "PYTEST_ADDOPTS": "-k ACT-07"}
+    narrowed = bru(tmp_path, "run", "--report-dir", "env", "--quiet", "--no-allure", *selection, env=env)
+    assert plain.returncode == narrowed.returncode == 0, narrowed.stdout[-2000:] + narrowed.stderr[-2000:]
+    executed = [results_of(tmp_path / name)["totals"]["executed"] for name in ("plain", "env")]
+    assert executed[0] == executed[1] > 50, executed
+    assert "PYTEST_ADDOPTS ('-k ACT-07') is ignored" in narrowed.stderr
+    assert "PYTEST_ADDOPTS" not in plain.stderr

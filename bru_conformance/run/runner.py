@@ -123,16 +123,26 @@ def _sigterm_as_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
+#: pytest adds the options in this variable to every session in the process. A team's CI may set it for its own tests
+#: (`-k smoke`, `-x`, `-n auto`); read by a conformance run, it would check less than the run's command line and replay
+#: line say (`-k` alone turned a default run into 25 scenario runs reported conformant), so the run ignores it
+ADDOPTS_ENV = "PYTEST_ADDOPTS"
+
+
 def run(options: RunOptions) -> RunOutcome:
     """pytest on the suite, for the command line, whose process ends after it. SIGTERM is turned into the
     KeyboardInterrupt pytest already handles, so a CI runner cancelling the job gets an `incomplete` report and exit
-    130, never a half report that passes."""
+    130, never a half report that passes. `PYTEST_ADDOPTS` is set aside for the run, with a warning."""
     started = time.perf_counter()
     from bru_conformance.resources import FEATURES_ENV
 
     previous = os.environ.get(FEATURES_ENV)
     if options.features is not None:
         os.environ[FEATURES_ENV] = str(options.features.resolve())
+    addopts = os.environ.pop(ADDOPTS_ENV, None)
+    if addopts and addopts.strip():
+        print(f"bru-conformance: {ADDOPTS_ENV} ({addopts.strip()!r}) is ignored: the run checks what its command line says; "
+              "pytest options go after the command's own", file=sys.stderr)
     old_term = signal.signal(signal.SIGTERM, _sigterm_as_interrupt) if threading.current_thread() is threading.main_thread() else None
     try:
         code = pytest.main(pytest_args(options))
@@ -147,6 +157,8 @@ def run(options: RunOptions) -> RunOutcome:
                 os.environ.pop(FEATURES_ENV, None)
             else:
                 os.environ[FEATURES_ENV] = previous
+        if addopts is not None:
+            os.environ[ADDOPTS_ENV] = addopts
     if options.allure:
         from bru_conformance.reporting.allure import redact_dir
 
