@@ -447,7 +447,7 @@ def bench(assets: int, job_limit: int, profile: str, scaling: bool, adapters: bo
 @main.command()
 @click.option("--adapter", default=None, metavar="MODULE:FACTORY", help="in-process implementation to explore (default: the reference)")
 @click.option("--role", type=click.Choice(["system", "app", "all"]), default="all", show_default=True)
-@click.option("--budget", type=int, default=None,
+@click.option("--budget", type=click.IntRange(min=1), default=None,
               help=f"examples (random action sequences) per machine  [default: {EXPLORE_BUDGET}; with --bench: {BENCH_EXAMPLES}]")
 @click.option("--steps", "steps_per_example", default=25, show_default=True, help="most actions in one example")
 @click.option("--seed", default=0, show_default=True, help="seed of the exploration (same seed, same sequences)")
@@ -473,7 +473,7 @@ def explore(adapter: str | None, role: str, budget: int | None, steps_per_exampl
     from bru_conformance.proving import explore as ex
 
     if as_bench:
-        for line in ex.bench(budget or BENCH_EXAMPLES, seed):
+        for line in ex.bench(BENCH_EXAMPLES if budget is None else budget, seed):
             click.echo(line)
         return
     if against_mutants:
@@ -494,7 +494,7 @@ def explore(adapter: str | None, role: str, budget: int | None, steps_per_exampl
     found = errors = False
     try:
         for machine in ex.roles_for(config, role):
-            out = ex.explore(machine, config, budget=budget or EXPLORE_BUDGET, seed=seed, steps_per_example=steps_per_example,
+            out = ex.explore(machine, config, budget=EXPLORE_BUDGET if budget is None else budget, seed=seed, steps_per_example=steps_per_example,
                              report_dir=report_dir)
             head = f"{machine}: {out.steps} steps in {out.seconds:.2f} s ({out.steps_per_second:.0f} steps/s)"
             if out.counterexample is not None:

@@ -308,8 +308,9 @@ def test_pytest_addopts_of_the_environment_does_not_narrow_a_run(tmp_path: Path)
     """A CI that sets PYTEST_ADDOPTS for its own tests: the conformance run checks what its command line says, and
     says that it ignored the variable."""
     selection = ("--role", "app", "--profile", "ios-27.0")  # a `-k` here would win over the variable's anyway
-    plain = bru(tmp_path, "run", "--report-dir", "plain", "--quiet", "--no-allure", *selection)
-    env = {**os.environ, "PYTEST_ADDOPTS": "-k ACT-07"}
+    without = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
+    plain = bru(tmp_path, "run", "--report-dir", "plain", "--quiet", "--no-allure", *selection, env=without)
+    env = {**without, "PYTEST_ADDOPTS": "-k ACT-07"}
     narrowed = bru(tmp_path, "run", "--report-dir", "env", "--quiet", "--no-allure", *selection, env=env)
     assert plain.returncode == narrowed.returncode == 0, narrowed.stdout[-2000:] + narrowed.stderr[-2000:]
     executed = [results_of(tmp_path / name)["totals"]["executed"] for name in ("plain", "env")]

@@ -11,9 +11,12 @@ This chooser keeps the same search, with fewer choices:
 * **Swarm testing, decided up front.** At the first rule of each example it draws a disabling probability (an
   integer 0-254, as Hypothesis's `FeatureFlags` does) and then, once per rule, whether that rule sits out this
   example. Both shrink towards "everything enabled".
-* **One choice per step.** The rules that are enabled and whose preconditions hold are listed, and one index is
-  drawn among them (shrinking towards the first, like `sampled_from`); when every rule whose preconditions hold is
-  disabled, the choice is among those rules instead (Hypothesis would discard the example as unable to proceed).
+* **A rule by its place.** Each step tries up to three rules by their place among all rules (shrinking towards the
+  first, like `sampled_from`), so that one choice means the same rule wherever Hypothesis's mutator copies it; a
+  try is kept when the rule is enabled and its preconditions hold. After three misses one index is drawn among the
+  rules that are enabled and can run; when every rule that can run is disabled, among those rules instead
+  (Hypothesis would discard the example as unable to proceed). No flag is asked again: 4.5 choices a step over the
+  benchmark, against Hypothesis's 6.0.
 * **Arguments** are drawn exactly as Hypothesis draws them, from each rule's own strategies.
 
 It reads Hypothesis's rule records (`function`, `preconditions`, `bundles`, `arguments_strategies`), which are not
