@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, settings
 
 from bru_conformance import reference
 from bru_conformance.assumptions import Assumptions
+from bru_conformance.proving import BENCH_EXAMPLES
 from bru_conformance.proving.counterexample import Counterexample, rule_level, write
 from bru_conformance.proving.explore.app import AppMachine
 from bru_conformance.proving.explore.base import STEP_COUNTER, Config, Machine, Violation
@@ -197,13 +198,13 @@ def roles_for(config: Config, wanted: str) -> list[str]:
     return [r for r in ("system", "app") if r in provided and wanted in ("all", r)]
 
 
-def bench(examples: int = 200, seed: int = 0) -> list[str]:
+def bench(examples: int = BENCH_EXAMPLES, seed: int = 0) -> list[str]:
     """Steps (Gherkin actions, including each example's setup) per second of the SYSTEM machine against
     the in-process reference, Hypothesis' generation and the machine's checks included.
 
     A short exploration runs first, unmeasured (as a benchmark's warm-up round): the first example imports the
     step modules and Hypothesis describes each strategy once per process, costs of starting, not of exploring
-    (measured: 0.17 s of extra wall in the first five examples, an eighth of the default budget's 1.2 s)."""
+    (measured: 0.17 s of extra wall in the first five examples, an eighth of the benchmark's 1.2 s at the time)."""
     config = make_config(None)
     explore("system", config, budget=5, seed=seed + 1)
     result = explore("system", config, budget=examples, seed=seed)
