@@ -257,9 +257,9 @@ def test_each_scenario_s_world_is_freed_before_the_next_run_starts(tmp_path: Pat
 
         monkeypatch.setattr(heap, "pytest_runtest_protocol", pytest.hookimpl(wrapper=True)(leave_the_collector_alone))
     counts = tmp_path / "freed.json"
-    proc = forked_bru("run", "--report-dir", str(tmp_path / "r"), "--no-allure", "--quiet", "--role", "system",
-                      "--profile", "ios-27.0", "-p", "tests.plugins.worlds_freed", "-k", "LIM or ACK",
-                      env={**os.environ, "BRU_TEST_WORLDS_FREED": str(counts), "PYTHONPATH": str(ROOT)})
+    proc = bru(tmp_path, "run", "--report-dir", str(tmp_path / "r"), "--no-allure", "--quiet", "--role", "system",
+               "--profile", "ios-27.0", "-p", "tests.plugins.worlds_freed", "-k", "LIM or ACK",
+               env={**os.environ, "BRU_TEST_WORLDS_FREED": str(counts), "PYTHONPATH": str(ROOT)})
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     got = json.loads(counts.read_text(encoding="utf-8"))
     assert got["runs"] >= 20, got
@@ -288,9 +288,9 @@ def test_a_catalogue_run_collects_its_oldest_generation_only_at_the_end_and_writ
         monkeypatch.setattr(heap, "pytest_collection_finish", collect_and_freeze)
         monkeypatch.setattr(heap, "pytest_sessionfinish", pytest.hookimpl(wrapper=True, tryfirst=True)(leave_the_end_alone))
     seen_file = tmp_path / "seen.json"
-    proc = forked_bru("run", "--report-dir", str(tmp_path / "r"), "--no-allure", "--quiet", "--role", "system",
-                      "--profile", "ios-27.0", "-p", "tests.plugins.collector_seen", "-k", "LIM or ACK",
-                      env={**os.environ, "BRU_TEST_COLLECTOR_SEEN": str(seen_file), "PYTHONPATH": str(ROOT)})
+    proc = bru(tmp_path, "run", "--report-dir", str(tmp_path / "r"), "--no-allure", "--quiet", "--role", "system",
+               "--profile", "ios-27.0", "-p", "tests.plugins.collector_seen", "-k", "LIM or ACK",
+               env={**os.environ, "BRU_TEST_COLLECTOR_SEEN": str(seen_file), "PYTHONPATH": str(ROOT)})
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert results_of(tmp_path / "r")["verdict"] == "conformant"
     seen = json.loads(seen_file.read_text(encoding="utf-8"))

@@ -94,7 +94,7 @@ class Machine(RuleBasedStateMachine):
         self.log: list[tuple[str, str]] = []
         self.failed = False
         self.changed_seq = 0  # trace position of the latest library change a step made (a photo added or deleted)
-        choice.install(self)  # the next rule: swarm flags once per example, then one choice per step
+        choice.install(self)  # how the next rule is chosen: swarm flags once per example (explore.choice)
 
     def pick_profile(self, which: int) -> str:
         """The profiles explored (all by default), in their catalogue order; shrinks toward the first."""

@@ -1,4 +1,4 @@
-"""How an exploration machine chooses its next rule: swarm testing decided once per example, then one choice per step.
+"""How an exploration machine chooses its next rule: swarm testing decided once per example, then only the rule per step.
 
 Hypothesis's own rule choice (`hypothesis.stateful.RuleStrategy`) samples a rule and filters it through the rule's
 preconditions and a swarm feature flag, rejecting and drawing again; each flag is asked again at every attempt, and
